@@ -1,0 +1,9 @@
+import type { ServiceDatabase } from '@ami/persistence';
+import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
+
+/** The maintenance-scanner service's schema: its entities and, in order, its migrations. */
+export const maintenance_scannerDatabase: ServiceDatabase = {
+  schema: 'maintenance_scanner',
+  entities: [],
+  migrations: [MessagingTables1764201600000],
+};

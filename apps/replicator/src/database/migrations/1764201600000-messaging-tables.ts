@@ -1,0 +1,14 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { messagingTablesDown, messagingTablesUp } from '@ami/messaging';
+
+export class MessagingTables1764201600000 implements MigrationInterface {
+  name = 'MessagingTables1764201600000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of messagingTablesUp('replicator')) await queryRunner.query(sql);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of messagingTablesDown('replicator')) await queryRunner.query(sql);
+  }
+}

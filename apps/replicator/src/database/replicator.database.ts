@@ -1,0 +1,9 @@
+import type { ServiceDatabase } from '@ami/persistence';
+import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
+
+/** The replicator service's schema: its entities and, in order, its migrations. */
+export const replicatorDatabase: ServiceDatabase = {
+  schema: 'replicator',
+  entities: [],
+  migrations: [MessagingTables1764201600000],
+};

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { env } from './load-config.js';
+
+/** Variables every service reads: its HTTP port, the database, the broker, logging, EC2. */
+export const commonConfigShape = {
+  NODE_ENV: env.enumOf(['development', 'test', 'production'] as const, 'development'),
+  LOG_LEVEL: env.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  HTTP_PORT: env.port(),
+  HTTP_HOST: env.string('127.0.0.1'),
+  DB_HOST: env.string('127.0.0.1'),
+  DB_PORT: env.port(55432),
+  DB_NAME: env.string('ami'),
+  DB_USER: env.string(),
+  DB_PASSWORD: env.secret(),
+  DB_POOL_SIZE: env.int(10, 1),
+  KAFKA_BROKERS: env.list('127.0.0.1:19092'),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  KAFKA_TOPIC_PARTITIONS: env.int(6, 1),
+  KAFKA_REPLICATION_FACTOR: env.int(1, 1),
+  AWS_REGION: env.string('us-east-1'),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  ALLOW_PUBLIC_AMIS: env.bool(false),
+};
+
+export const commonConfigSchema = z.object(commonConfigShape);
+export type CommonConfig = z.infer<typeof commonConfigSchema>;

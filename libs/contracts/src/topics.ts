@@ -1,0 +1,20 @@
+/**
+ * Every Kafka topic of the platform. Names are versioned: a breaking change to a payload
+ * gets a new topic (….v2) that runs beside the old one until consumers move.
+ * `ami.rebuild-requests.v1` and `ami.audit.v1` are public interfaces: their names are fixed.
+ */
+export const Topics = {
+  /** Commands: rebuild this family (any producer). */
+  RebuildRequests: 'ami.rebuild-requests.v1',
+  /** One event per state change, ordered per family. */
+  Audit: 'ami.audit.v1',
+} as const;
+
+export type Topic = (typeof Topics)[keyof typeof Topics];
+
+export const ALL_TOPICS: Topic[] = Object.values(Topics);
+
+/** Where a topic's undeliverable messages go, with headers saying why. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}

@@ -1,0 +1,167 @@
+import { createIdempotentProducer } from '../kafka/kafka-client.js';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { lastValueFrom, isObservable } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { EventCatalog, isEventType } from '@ami/contracts';
+import { DeadLetterKind, sendToDeadLetter } from '../dead-letter/dead-letter.js';
+import { Inbox } from '../inbox/inbox.js';
+import { decodeEvent } from './decode-event.js';
+import { EventContext, PermanentEventError } from './event-context.js';
+import { RetryPolicy, retryDelay } from './retry-policy.js';
+
+export interface KafkaEventServerOptions {
+  kafka: Kafka;
+  groupId: string;
+  dataSource: DataSource;
+  schema: string;
+  logger: Logger;
+  retry: RetryPolicy;
+  maxMessageBytes: number;
+  onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried') => void;
+}
+
+/**
+ * A Nest microservice transport on kafkajs with the platform's delivery rules: every message
+ * is validated at the edge, applied once through the inbox, retried with backoff, and, when it
+ * cannot be applied, sent to `<topic>.dlq` with the reason. A message's offset is committed only
+ * after its effect (or its dead letter) is stored, so a crash replays it rather than losing it.
+ * Handlers are declared with @EventPattern(<event type>) or @EventPattern(<topic>).
+ */
+export class KafkaEventServer extends Server implements CustomTransportStrategy {
+  override readonly propagatesEventHandlerErrors = true;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private readonly inbox: Inbox;
+
+  constructor(private readonly options: KafkaEventServerOptions) {
+    super();
+    this.inbox = new Inbox(options.dataSource, options.schema);
+  }
+
+  /** The topics this server's handlers need, derived from their patterns. */
+  subscribedTopics(): string[] {
+    const topics = new Set<string>();
+    for (const pattern of this.messageHandlers.keys()) {
+      topics.add(isEventType(pattern) ? EventCatalog[pattern].topic : pattern);
+    }
+    return [...topics];
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => any): Promise<void> {
+    try {
+      const topics = this.subscribedTopics();
+      this.producer = createIdempotentProducer(this.options.kafka);
+      await this.producer.connect();
+      if (topics.length > 0) {
+        this.consumer = this.options.kafka.consumer({
+          groupId: this.options.groupId,
+          sessionTimeout: 30_000,
+          heartbeatInterval: 3_000,
+          maxBytesPerPartition: this.options.maxMessageBytes + 64 * 1024,
+        });
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topics, fromBeginning: true });
+        await this.consumer.run({
+          autoCommit: true,
+          autoCommitInterval: 1000,
+          partitionsConsumedConcurrently: 3,
+          eachMessage: (payload) => this.handleMessage(payload),
+        });
+      }
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    this.producer = undefined;
+  }
+
+  on(): any {
+    throw new Error('KafkaEventServer does not emit status events');
+  }
+
+  unwrap<T>(): T {
+    return { consumer: this.consumer, producer: this.producer } as T;
+  }
+
+  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const decoded = decodeEvent(topic, message.value, this.options.maxMessageBytes);
+    if (!decoded.ok) return this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
+    const event = decoded.event;
+    const handler = this.getHandlerByPattern(event.type) ?? this.getHandlerByPattern(topic);
+    if (!handler) {
+      // Another consumer's event type on a topic we read: not ours to judge, skip it.
+      return;
+    }
+    const log = this.options.logger.child({ correlationId: event.correlationid, eventId: event.id, type: event.type });
+    const { maxAttempts } = this.options.retry;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        const applied = await this.inbox.processOnce(
+          { consumer: this.options.groupId, eventId: event.id, topic, partition, offset: message.offset },
+          async (tx) => {
+            const ctx = new EventContext({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, attempt, tx });
+            const result = await handler(event, ctx);
+            if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          },
+        );
+        this.options.onOutcome?.(topic, applied ? 'processed' : 'duplicate');
+        if (!applied) log.debug('duplicate event ignored');
+        return;
+      } catch (error) {
+        lastError = asError(error);
+        if (lastError instanceof PermanentEventError || attempt === maxAttempts) break;
+        this.options.onOutcome?.(topic, 'retried');
+        log.warn({ err: lastError, attempt }, 'event handler failed; retrying');
+        await waitWithHeartbeat(retryDelay(this.options.retry, attempt), heartbeat);
+      }
+    }
+    const attempts = lastError instanceof PermanentEventError ? 1 : maxAttempts;
+    log.error({ err: lastError, attempts }, 'event handler failed; dead-lettering');
+    return this.deadLetter('processing-failed', lastError?.message ?? 'unknown error', topic, partition, message, attempts);
+  }
+
+  private async deadLetter(
+    kind: DeadLetterKind,
+    reason: string,
+    topic: string,
+    partition: number,
+    message: EachMessagePayload['message'],
+    attempts: number,
+  ): Promise<void> {
+    this.options.logger.warn({ topic, partition, offset: message.offset, kind, reason }, 'message sent to dead-letter topic');
+    await sendToDeadLetter(this.producer!, {
+      kind,
+      reason,
+      topic,
+      partition,
+      message,
+      attempts,
+      consumerGroup: this.options.groupId,
+    });
+    this.options.onOutcome?.(topic, 'dead-lettered');
+  }
+}
+
+/** Nest's RPC exception filters may wrap errors in plain objects; recover a message either way. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  if (error && typeof error === 'object' && 'message' in error) return new Error(String((error as any).message));
+  return new Error(String(error));
+}
+
+async function waitWithHeartbeat(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+    await heartbeat().catch(() => undefined);
+  }
+}

@@ -1,0 +1,34 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface InboxEntry {
+  consumer: string;
+  eventId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Applies an event's effect at most once per consumer: the event id is recorded in the same
+ * transaction as the effect, so a redelivered event finds its id and does nothing.
+ */
+export class Inbox {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly schema: string,
+  ) {}
+
+  /** Returns false when the event had already been processed (the effect was not run again). */
+  async processOnce(entry: InboxEntry, effect: (tx: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const inserted: unknown[] = await tx.query(
+        `INSERT INTO "${this.schema}".inbox (consumer, event_id, topic, kafka_partition, kafka_offset)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+        [entry.consumer, entry.eventId, entry.topic, entry.partition, entry.offset],
+      );
+      if (inserted.length === 0) return false;
+      await effect(tx);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,17 @@
+import type { IHeaders } from 'kafkajs';
+
+export function headerValue(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  if (raw === undefined || raw === null) return undefined;
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}
+
+export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(headers ?? {})) {
+    const value = headerValue(headers, key);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

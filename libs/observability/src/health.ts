@@ -1,0 +1,77 @@
+import { Controller, Get, Header, HttpStatus, Inject, Injectable, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { MetricsService } from './metrics.service.js';
+
+/** A dependency whose reachability decides readiness (database, broker, ...). */
+export interface HealthIndicator {
+  readonly name: string;
+  check(): Promise<void>;
+}
+
+export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  checks: Record<string, { status: 'up' | 'down'; error?: string; ms: number }>;
+}
+
+@Injectable()
+export class HealthRegistry {
+  private readonly indicators: HealthIndicator[] = [];
+  register(indicator: HealthIndicator) {
+    this.indicators.push(indicator);
+  }
+
+  async report(timeoutMs = 2000): Promise<HealthReport> {
+    const checks: HealthReport['checks'] = {};
+    await Promise.all(
+      this.indicators.map(async (indicator) => {
+        const started = Date.now();
+        try {
+          await withTimeout(indicator.check(), timeoutMs, `${indicator.name} did not answer in ${timeoutMs} ms`);
+          checks[indicator.name] = { status: 'up', ms: Date.now() - started };
+        } catch (error) {
+          checks[indicator.name] = { status: 'down', error: (error as Error).message, ms: Date.now() - started };
+        }
+      }),
+    );
+    const status = Object.values(checks).every((c) => c.status === 'up') ? 'ok' : 'error';
+    return { status, checks };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Liveness: the process answers. Readiness: every registered dependency is reachable. */
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(HealthRegistry) private readonly health: HealthRegistry,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+  ) {}
+
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get(['health', 'health/ready'])
+  async ready(@Res() reply: FastifyReply) {
+    const report = await this.health.report();
+    reply.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).send(report);
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async render() {
+    return this.metrics.render();
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * @ami/runtime: how every service is put together and started. One module that composes
+ * config, observability, persistence and messaging for a service, and one boot function
+ * (Fastify HTTP, the Kafka event transport, graceful shutdown, clear start-up errors).
+ */
+export * from './service.module.js';
+export * from './bootstrap-service.js';
