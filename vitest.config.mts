@@ -45,6 +45,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        plugins,
+        resolve,
+        test: {
+          name: 'bench',
+          globals: true,
+          include: ['bench/**/*.bench.ts'],
+          setupFiles: ['libs/testing/src/setup/refuse-real-aws.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -15,6 +15,7 @@ export const commonConfigShape = {
   DB_POOL_SIZE: env.int(10, 1),
   KAFKA_BROKERS: env.list('127.0.0.1:19092'),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  KAFKA_GROUP_ID: z.string().min(1).optional(),
   KAFKA_TOPIC_PARTITIONS: env.int(6, 1),
   KAFKA_REPLICATION_FACTOR: env.int(1, 1),
   AWS_REGION: env.string('us-east-1'),

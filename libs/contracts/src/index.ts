@@ -6,5 +6,6 @@
 export * from './envelope/cloud-event.js';
 export * from './topics.js';
 export * from './event-catalog.js';
+export * from './json-schemas.js';
 export * from './events/rebuild-requested/rebuild-requested.event.js';
 export * from './events/audit-recorded/audit-recorded.event.js';

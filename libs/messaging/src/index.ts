@@ -16,6 +16,7 @@ export * from './consumer/decode-event.js';
 export * from './consumer/event-context.js';
 export * from './consumer/on-event.decorator.js';
 export * from './consumer/retry-policy.js';
+export * from './consumer/transient-errors.js';
 export * from './consumer/kafka-event.server.js';
 export * from './audit/audit-recorder.js';
 export * from './messaging-config.js';

@@ -127,7 +127,7 @@ export function createEventServer(
   const consumed = metrics.counter('ami_events_consumed_total', 'Events consumed, by outcome', ['topic', 'outcome']);
   return new KafkaEventServer({
     kafka: get<Kafka>(KAFKA),
-    groupId: options.groupId ?? identity.name,
+    groupId: options.groupId ?? config.KAFKA_GROUP_ID ?? identity.name,
     dataSource: get<DataSource>(DataSource),
     schema: options.schema,
     logger: get<Logger>(ROOT_LOGGER).child({ component: 'event-consumer' }),

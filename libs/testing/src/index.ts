@@ -5,3 +5,4 @@
 export * from './test-env.js';
 export * from './database.js';
 export * from './kafka.js';
+export * from './service-app.js';

@@ -10,6 +10,7 @@ import { Inbox } from '../inbox/inbox.js';
 import { decodeEvent } from './decode-event.js';
 import { EventContext, PermanentEventError } from './event-context.js';
 import { RetryPolicy, retryDelay } from './retry-policy.js';
+import { isTransientInfrastructureError } from './transient-errors.js';
 
 export interface KafkaEventServerOptions {
   kafka: Kafka;
@@ -19,7 +20,7 @@ export interface KafkaEventServerOptions {
   logger: Logger;
   retry: RetryPolicy;
   maxMessageBytes: number;
-  onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried') => void;
+  onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried', eventId?: string) => void;
 }
 
 /**
@@ -113,11 +114,18 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
             if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
           },
         );
-        this.options.onOutcome?.(topic, applied ? 'processed' : 'duplicate');
+        this.options.onOutcome?.(topic, applied ? 'processed' : 'duplicate', event.id);
         if (!applied) log.debug('duplicate event ignored');
         return;
       } catch (error) {
         lastError = asError(error);
+        if (isTransientInfrastructureError(error)) {
+          // The database is away, not the message's fault: wait it out, attempts unchanged.
+          log.warn({ err: lastError }, 'infrastructure unavailable; waiting before retrying the event');
+          await waitWithHeartbeat(this.options.retry.maxDelayMs, heartbeat);
+          attempt--;
+          continue;
+        }
         if (lastError instanceof PermanentEventError || attempt === maxAttempts) break;
         this.options.onOutcome?.(topic, 'retried');
         log.warn({ err: lastError, attempt }, 'event handler failed; retrying');

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { cloudEventSchema } from './envelope/cloud-event.js';
+import { EventCatalog, EventType, eventTypesOn } from './event-catalog.js';
+import { Topics } from './topics.js';
+
+/** Topics whose message format is a public interface, published as JSON Schema files. */
+export const PUBLIC_TOPICS = [Topics.RebuildRequests, Topics.Audit] as const;
+
+/**
+ * The JSON Schema (draft 2020-12) of one topic's messages: a CloudEvents 1.0 envelope whose
+ * `type` is one of the topic's event types and whose `data` matches that type's payload.
+ */
+export function topicJsonSchema(topic: string): Record<string, unknown> {
+  const variants = eventTypesOn(topic).map((type: EventType) =>
+    cloudEventSchema.extend({ type: z.literal(type), data: EventCatalog[type].schema as z.ZodType }),
+  );
+  if (variants.length === 0) throw new Error(`no event types on topic ${topic}`);
+  const schema = variants.length === 1 ? variants[0] : z.union(variants as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+  return {
+    $id: `https://ami-factory.dev/schemas/${topic}.json`,
+    title: `Messages on ${topic}`,
+    description: `CloudEvents 1.0 (structured JSON mode), keyed by image family. Extension attributes: correlationid, causationid.`,
+    ...z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }),
+  };
+}

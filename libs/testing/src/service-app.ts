@@ -1,0 +1,35 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { createServiceApp } from '@ami/runtime';
+import { testEnv } from './test-env.js';
+import { uniqueName } from './kafka.js';
+
+/**
+ * Boots a service in the test process against the real infrastructure, as its own database
+ * role, with its own consumer group (so a running stack's copy of the service does not take
+ * the test's events). Does not listen on a port unless asked.
+ */
+export async function startServiceForTest(
+  module: Type<unknown>,
+  service: { name: string; schema: string; consumeEvents?: boolean },
+  overrides: Record<string, string> = {},
+): Promise<INestApplication> {
+  const env = testEnv();
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    HTTP_PORT: '1',
+    DB_HOST: env.db.host,
+    DB_PORT: String(env.db.port),
+    DB_NAME: env.db.database,
+    DB_USER: service.schema,
+    DB_PASSWORD: process.env[`${service.schema.toUpperCase()}_DB_PASSWORD`] ?? `${service.schema}-local-dev`,
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    KAFKA_GROUP_ID: uniqueName(`${service.name}-test`),
+    AWS_ENDPOINT_URL: env.awsEndpoint,
+    ...overrides,
+  });
+  const app = await createServiceApp(module, { name: service.name, schema: service.schema, consumeEvents: service.consumeEvents });
+  await app.init();
+  await app.startAllMicroservices();
+  return app;
+}

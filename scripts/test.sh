@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test, one command (`npm test`): starts whatever infrastructure is not running
+# (PostgreSQL, Kafka, moto + fidelity proxy), builds, migrates, lints, then runs the unit,
+# integration and end-to-end suites against the real services. Ends with one line:
+# "N passed, N failed". Fails, saying why, if a service cannot be started.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/defaults.sh
+started=$SECONDS
+
+if [[ ! -x node_modules/.bin/node ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "[test] installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+echo "[test] building"
+npm run -s build
+bash scripts/stack.sh infra
+eval "$(bash scripts/stack.sh env)"
+echo "[test] migrating"
+npm run -s migrate
+echo "[test] lint and format"
+npm run -s lint
+npm run -s format:check
+
+results="$STACK_DIR/test-results"
+mkdir -p "$results"
+rm -f "$results"/vitest.json
+set +e
+npx vitest run --project unit --project integration --project e2e --reporter=default --reporter=json --outputFile.json="$results/vitest.json" "$@"
+status=$?
+set -e
+node scripts/test-summary.mjs "$results/vitest.json" || status=1
+echo "[test] finished in $((SECONDS - started))s"
+exit $status
