@@ -1,0 +1,121 @@
+// DescribeImages as EC2 answers it: moto's images with the proxy's facts merged in (pending,
+// disabled, deprecation time, deregistration protection, copy source), the state filter
+// applied after the merge, disabled images hidden unless IncludeDisabled, and pagination.
+import {
+  ec2PatternToFnmatch,
+  filtersToParams,
+  getBool,
+  getFilters,
+  getParam,
+  matchesFilterValue,
+  withoutParams,
+  type Ec2Call,
+  type Ec2Filter,
+} from './ec2-request.js';
+import type { Ec2Handler } from './ec2-exchange.js';
+import { mergeImageItem, type ImageFacts } from './overlay.js';
+import {
+  MAX_RESULTS_LIMIT,
+  decodeNextToken,
+  encodeNextToken,
+  paginate,
+  parseMaxResults,
+  queryHash,
+} from './pagination.js';
+import { ec2Error, invalidParameterValue, isSuccess, withBody } from './responses.js';
+import type { FidelityState } from './state.js';
+import { appendAfterList, childText, el, splitList } from './xml.js';
+
+interface MergedImage {
+  imageId: string;
+  state: string;
+  xml: string;
+}
+
+function factsFor(state: FidelityState, call: Ec2Call, item: string, imageId: string): ImageFacts {
+  const facts = state.overlay.factsFor(
+    call,
+    imageId,
+    childText(item, 'imageOwnerId') === call.account,
+  );
+  if (!facts.imageState && state.created.isPending(call, imageId, state.pendingMs))
+    facts.imageState = 'pending';
+  const created = state.created.get(call, imageId);
+  if (created?.sourceImageId && childText(item, 'sourceImageId') === undefined)
+    facts.sourceImageId = created.sourceImageId;
+  if (created?.sourceRegion && childText(item, 'sourceImageRegion') === undefined)
+    facts.sourceImageRegion = created.sourceRegion;
+  return facts;
+}
+
+function passesStateFilters(image: MergedImage, stateFilters: Ec2Filter[]): boolean {
+  return stateFilters.every((filter) =>
+    filter.values.some((pattern) => matchesFilterValue(image.state, pattern)),
+  );
+}
+
+export const describeImages: Ec2Handler = async ({ call, forward }, { state }) => {
+  const maxResults = parseMaxResults(getParam(call.params, 'MaxResults'));
+  if (typeof maxResults === 'object') return invalidParameterValue(maxResults.error);
+  const hash = queryHash(call);
+  const nextToken = getParam(call.params, 'NextToken');
+  let after: string | undefined;
+  if (nextToken) {
+    const decoded = decodeNextToken(nextToken, hash);
+    if ('error' in decoded) return ec2Error(400, 'InvalidPaginationToken', decoded.error);
+    after = decoded.after;
+  }
+
+  // moto cannot know about pending or disabled, so the state filter is applied here
+  const filters = getFilters(call.params);
+  const stateFilters = filters.filter((filter) => filter.name === 'state');
+  const upstreamParams = [
+    ...withoutParams(
+      call.params,
+      ['MaxResults', 'NextToken', 'IncludeDisabled', 'IncludeDeprecated'],
+      ['Filter.'],
+    ),
+    ...filtersToParams(
+      filters
+        .filter((filter) => filter.name !== 'state')
+        .map((filter) =>
+          filter.name === 'name'
+            ? { name: filter.name, values: filter.values.map(ec2PatternToFnmatch) }
+            : filter,
+        ),
+    ),
+  ];
+  const response = await forward(upstreamParams);
+  if (!isSuccess(response)) return response;
+  const list = splitList(response.body, 'imagesSet');
+  if (!list) return response;
+
+  const includeDisabled = getBool(call.params, 'IncludeDisabled');
+  const images: MergedImage[] = [];
+  for (const item of list.items) {
+    const imageId = childText(item, 'imageId') ?? '';
+    const facts = factsFor(state, call, item, imageId);
+    const image = {
+      imageId,
+      state: facts.imageState ?? childText(item, 'imageState') ?? '',
+      xml: mergeImageItem(item, facts),
+    };
+    if (image.state === 'disabled' && !includeDisabled) continue;
+    if (!passesStateFilters(image, stateFilters)) continue;
+    images.push(image);
+  }
+
+  // a NextToken without MaxResults continues with the largest page
+  const pageSize = maxResults ?? (after !== undefined ? MAX_RESULTS_LIMIT : undefined);
+  if (pageSize === undefined)
+    return withBody(response, list.head + images.map((i) => i.xml).join('') + list.tail);
+  const page = paginate(images, (image) => image.imageId, pageSize, after);
+  const tail = page.nextAfter
+    ? appendAfterList(
+        list.tail,
+        'imagesSet',
+        el('nextToken', encodeNextToken(page.nextAfter, hash)),
+      )
+    : list.tail;
+  return withBody(response, list.head + page.items.map((i) => i.xml).join('') + tail);
+};
