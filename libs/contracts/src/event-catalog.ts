@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_RECORDED, auditRecordedSchema } from './events/audit-recorded/audit-recorded.event.js';
-import { REBUILD_REQUESTED, rebuildRequestedSchema } from './events/rebuild-requested/rebuild-requested.event.js';
+import * as E from './events/index.js';
 import { Topic, Topics } from './topics.js';
 
 /**
@@ -9,8 +8,21 @@ import { Topic, Topics } from './topics.js';
  * wrong payload or a wrong topic does not compile; consumers validate with the same schema.
  */
 export const EventCatalog = {
-  [REBUILD_REQUESTED]: { topic: Topics.RebuildRequests, schema: rebuildRequestedSchema },
-  [AUDIT_RECORDED]: { topic: Topics.Audit, schema: auditRecordedSchema },
+  [E.REBUILD_REQUESTED]: { topic: Topics.RebuildRequests, schema: E.rebuildRequestedSchema },
+  [E.AUDIT_RECORDED]: { topic: Topics.Audit, schema: E.auditRecordedSchema },
+  [E.FAMILY_SPEC_APPLIED]: { topic: Topics.FamilySpecs, schema: E.familySpecAppliedSchema },
+  [E.CHANNEL_MOVED]: { topic: Topics.CatalogVersions, schema: E.channelMovedSchema },
+  [E.VERSION_IMPORTED]: { topic: Topics.CatalogVersions, schema: E.versionImportedSchema },
+  [E.BUILD_STARTED]: { topic: Topics.Builds, schema: E.buildStartedSchema },
+  [E.BUILD_STEP_CHANGED]: { topic: Topics.Builds, schema: E.buildStepChangedSchema },
+  [E.BUILD_SUCCEEDED]: { topic: Topics.Builds, schema: E.buildSucceededSchema },
+  [E.BUILD_FAILED]: { topic: Topics.Builds, schema: E.buildFailedSchema },
+  [E.BUILD_REJECTED]: { topic: Topics.Builds, schema: E.buildRejectedSchema },
+  [E.COPY_STARTED]: { topic: Topics.Copies, schema: E.copyStartedSchema },
+  [E.COPY_SUCCEEDED]: { topic: Topics.Copies, schema: E.copySucceededSchema },
+  [E.COPY_FAILED]: { topic: Topics.Copies, schema: E.copyFailedSchema },
+  [E.LAUNCH_PERMISSIONS_APPLIED]: { topic: Topics.LaunchPermissions, schema: E.launchPermissionsAppliedSchema },
+  [E.IMAGE_LIFECYCLE_CHANGED]: { topic: Topics.Lifecycle, schema: E.imageLifecycleChangedSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 
 export type EventType = keyof typeof EventCatalog;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createEnvelope } from './envelope/cloud-event.js';
-import { PUBLIC_TOPICS, topicJsonSchema } from './json-schemas.js';
+import { familySpecJsonSchema, PUBLIC_TOPICS, topicJsonSchema } from './json-schemas.js';
 import { AUDIT_RECORDED } from './events/audit-recorded/audit-recorded.event.js';
 import { REBUILD_REQUESTED } from './events/rebuild-requested/rebuild-requested.event.js';
 import { Topics } from './topics.js';
@@ -12,6 +12,11 @@ const published = (topic: string) =>
 describe('published JSON Schemas of the public topics', () => {
   it.each(PUBLIC_TOPICS)('%s matches the runtime schema (regenerate with npm run schemas)', (topic) => {
     expect(published(topic)).toEqual(topicJsonSchema(topic));
+  });
+
+  it('family-spec.schema.json matches the runtime schema', () => {
+    const file = JSON.parse(readFileSync(new URL('../schemas/family-spec.schema.json', import.meta.url), 'utf8'));
+    expect(file).toEqual(familySpecJsonSchema());
   });
 
   it('accepts a rebuild request any producer could write, and rejects one without a family', () => {

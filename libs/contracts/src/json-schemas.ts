@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cloudEventSchema } from './envelope/cloud-event.js';
 import { EventCatalog, EventType, eventTypesOn } from './event-catalog.js';
 import { Topics } from './topics.js';
+import { familySpecSchema } from './family-spec/family-spec.schema.js';
 
 /** Topics whose message format is a public interface, published as JSON Schema files. */
 export const PUBLIC_TOPICS = [Topics.RebuildRequests, Topics.Audit] as const;
@@ -21,5 +22,15 @@ export function topicJsonSchema(topic: string): Record<string, unknown> {
     title: `Messages on ${topic}`,
     description: `CloudEvents 1.0 (structured JSON mode), keyed by image family. Extension attributes: correlationid, causationid.`,
     ...z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }),
+  };
+}
+
+/** The JSON Schema of an image family spec as a person writes it (YAML or JSON). */
+export function familySpecJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://ami-factory.dev/schemas/family-spec.json',
+    title: 'Image family spec',
+    description: 'An image family: source, build recipe, distribution, sharing and maintenance policy.',
+    ...z.toJSONSchema(familySpecSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Every Kafka topic of the platform. Names are versioned: a breaking change to a payload
- * gets a new topic (….v2) that runs beside the old one until consumers move.
+ * gets a new topic (….v2) that runs beside the old one until consumers move. Each service
+ * publishes only facts about its own slice; commands have their own topic.
  * `ami.rebuild-requests.v1` and `ami.audit.v1` are public interfaces: their names are fixed.
  */
 export const Topics = {
@@ -8,6 +9,18 @@ export const Topics = {
   RebuildRequests: 'ami.rebuild-requests.v1',
   /** One event per state change, ordered per family. */
   Audit: 'ami.audit.v1',
+  /** catalog: family spec versions (each service takes its slice). */
+  FamilySpecs: 'ami.catalog.family-specs.v1',
+  /** catalog: channel moves and imported versions. */
+  CatalogVersions: 'ami.catalog.versions.v1',
+  /** builder: build lifecycle. */
+  Builds: 'ami.builder.builds.v1',
+  /** replicator: regional copies. */
+  Copies: 'ami.replicator.copies.v1',
+  /** permissions: launch permissions applied and drift repaired. */
+  LaunchPermissions: 'ami.permissions.launch-permissions.v1',
+  /** maintenance-scanner: deprecation, disabling, deregistration. */
+  Lifecycle: 'ami.maintenance.lifecycle.v1',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
