@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# The ONE place that holds the local stack's defaults. Every value can be
+# overridden from the environment; everything else (stack.sh, env.sh, the lib
+# files) sources this file and never hard-codes a port, path or credential.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export REPO_ROOT
+
+# --- where state lives (git-ignored) --------------------------------------
+: "${STACK_DIR:=.stack}"
+[[ "$STACK_DIR" == /* ]] || STACK_DIR="$REPO_ROOT/$STACK_DIR"
+export STACK_DIR
+export STACK_LOGS="$STACK_DIR/logs" STACK_PIDS="$STACK_DIR/pids"
+
+# --- PostgreSQL ----------------------------------------------------------
+: "${DB_HOST:=127.0.0.1}" "${DB_PORT:=55432}" "${DB_NAME:=ami}"
+: "${DB_ADMIN_USER:=ami_admin}" "${DB_ADMIN_PASSWORD:=ami-admin-local}"
+: "${DB_MAX_CONNECTIONS:=200}"
+export DB_HOST DB_PORT DB_NAME DB_ADMIN_USER DB_ADMIN_PASSWORD DB_MAX_CONNECTIONS
+# One role per service; the migrate tool creates them with these passwords.
+: "${CATALOG_DB_PASSWORD:=catalog-local-dev}" "${BUILDER_DB_PASSWORD:=builder-local-dev}"
+: "${REPLICATOR_DB_PASSWORD:=replicator-local-dev}" "${PERMISSIONS_DB_PASSWORD:=permissions-local-dev}"
+: "${MAINTENANCE_SCANNER_DB_PASSWORD:=maintenance_scanner-local-dev}"
+export CATALOG_DB_PASSWORD BUILDER_DB_PASSWORD REPLICATOR_DB_PASSWORD PERMISSIONS_DB_PASSWORD \
+  MAINTENANCE_SCANNER_DB_PASSWORD
+
+# --- Kafka (KRaft, single node, broker+controller) -----------------------
+: "${KAFKA_HOST:=127.0.0.1}" "${KAFKA_PORT:=19092}" "${KAFKA_CONTROLLER_PORT:=19093}"
+: "${KAFKA_BROKERS:=$KAFKA_HOST:$KAFKA_PORT}" "${KAFKA_HEAP:=512m}"
+export KAFKA_HOST KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_BROKERS KAFKA_HEAP
+
+# --- moto (EC2/SSM emulator) and the fidelity proxy in front of it ---------
+: "${MOTO_HOST:=127.0.0.1}" "${MOTO_PORT:=5000}"
+: "${MOTO_URL:=http://$MOTO_HOST:$MOTO_PORT}"
+: "${FIDELITY_HOST:=127.0.0.1}" "${FIDELITY_PORT:=4566}" "${STACK_SKIP_PROXY:=0}"
+: "${FIDELITY_URL:=http://$FIDELITY_HOST:$FIDELITY_PORT}"
+# Apps talk to the proxy; without it (STACK_SKIP_PROXY=1) straight to moto.
+if [[ "$STACK_SKIP_PROXY" == 1 ]]; then : "${AWS_ENDPOINT_URL:=$MOTO_URL}"; fi
+: "${AWS_ENDPOINT_URL:=$FIDELITY_URL}"
+: "${AWS_REGION:=us-east-1}" "${AWS_ACCOUNT_ID:=123456789012}"
+: "${AWS_ACCESS_KEY_ID:=testing}" "${AWS_SECRET_ACCESS_KEY:=testing}"
+export MOTO_HOST MOTO_PORT MOTO_URL FIDELITY_HOST FIDELITY_PORT FIDELITY_URL STACK_SKIP_PROXY \
+  AWS_ENDPOINT_URL AWS_REGION AWS_ACCOUNT_ID AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+
+# --- services -------------------------------------------------------------
+: "${CATALOG_HTTP_PORT:=3001}" "${BUILDER_HTTP_PORT:=3002}" "${REPLICATOR_HTTP_PORT:=3003}"
+: "${PERMISSIONS_HTTP_PORT:=3004}" "${MAINTENANCE_SCANNER_HTTP_PORT:=3005}"
+: "${CATALOG_GRPC_PORT:=50051}" "${BUILDER_GRPC_PORT:=50052}" "${LOG_LEVEL:=info}"
+export CATALOG_HTTP_PORT BUILDER_HTTP_PORT REPLICATOR_HTTP_PORT PERMISSIONS_HTTP_PORT \
+  MAINTENANCE_SCANNER_HTTP_PORT CATALOG_GRPC_PORT BUILDER_GRPC_PORT LOG_LEVEL
+# app:role (role = DB user; its password is ${ROLE^^}_DB_PASSWORD)
+# shellcheck disable=SC2034 # used by services.sh
+STACK_SERVICES="catalog:catalog builder:builder replicator:replicator permissions:permissions maintenance-scanner:maintenance_scanner"
+
+# --- tools and timeouts (seconds) -----------------------------------------
+: "${NODE_BIN:=$REPO_ROOT/node_modules/.bin/node}" "${PYTHON:=python3}"
+: "${STACK_PG_TIMEOUT:=60}" "${STACK_KAFKA_TIMEOUT:=60}" "${STACK_MOTO_TIMEOUT:=30}"
+: "${STACK_PROXY_TIMEOUT:=30}" "${STACK_SERVICE_TIMEOUT:=60}" "${STACK_STOP_TIMEOUT:=30}"
+: "${STACK_LOCK_TIMEOUT:=600}"
+export NODE_BIN PYTHON STACK_PG_TIMEOUT STACK_KAFKA_TIMEOUT STACK_MOTO_TIMEOUT \
+  STACK_PROXY_TIMEOUT STACK_SERVICE_TIMEOUT STACK_STOP_TIMEOUT STACK_LOCK_TIMEOUT
