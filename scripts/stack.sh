@@ -7,6 +7,7 @@
 #   scripts/stack.sh down        stop everything (data kept)
 #   scripts/stack.sh status      one line per component
 #   scripts/stack.sh logs [name] [-n N] [--no-follow]
+#   scripts/stack.sh restart <c>  restart postgres, kafka, moto or proxy
 #   scripts/stack.sh reset [--all]  down + delete data (--all: also jars and venv)
 #   scripts/stack.sh env         export lines for the endpoints (eval-able)
 #
@@ -86,6 +87,18 @@ cmd_down() {
   log "stack stopped (data kept in $STACK_DIR)"
 }
 
+# Restart one infrastructure component in place (the fault tests use it).
+cmd_restart() {
+  take_lock
+  case ${1:-} in
+    postgres | pg) pg_stop; pg_start ;;
+    kafka) kafka_stop; kafka_start ;;
+    moto) moto_stop; moto_start ;;
+    proxy | fidelity-proxy) proxy_stop; proxy_start ;;
+    *) die "restart what? (postgres, kafka, moto, proxy)" ;;
+  esac
+}
+
 cmd_reset() {
   cmd_down
   pg_reset; kafka_reset
@@ -140,9 +153,10 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     reset) cmd_reset "$@" ;;
+    restart) cmd_restart "$@" ;;
     env) exec bash "$LIB/env.sh" ;;
     -h | --help | help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
-    *) die "unknown command '$cmd' (up, infra, down, status, logs [name], reset, env)" ;;
+    *) die "unknown command '$cmd' (up, infra, down, status, logs [name], restart <component>, reset, env)" ;;
   esac
 }
 

@@ -1,4 +1,13 @@
-import { Controller, Get, Header, HttpStatus, Inject, Injectable, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Res,
+  SetMetadata,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MetricsService } from './metrics.service.js';
 
@@ -28,10 +37,18 @@ export class HealthRegistry {
       this.indicators.map(async (indicator) => {
         const started = Date.now();
         try {
-          await withTimeout(indicator.check(), timeoutMs, `${indicator.name} did not answer in ${timeoutMs} ms`);
+          await withTimeout(
+            indicator.check(),
+            timeoutMs,
+            `${indicator.name} did not answer in ${timeoutMs} ms`,
+          );
           checks[indicator.name] = { status: 'up', ms: Date.now() - started };
         } catch (error) {
-          checks[indicator.name] = { status: 'down', error: (error as Error).message, ms: Date.now() - started };
+          checks[indicator.name] = {
+            status: 'down',
+            error: (error as Error).message,
+            ms: Date.now() - started,
+          };
         }
       }),
     );
@@ -51,6 +68,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 }
 
 /** Liveness: the process answers. Readiness: every registered dependency is reachable. */
+// Open to probes and scrapers without a token: @ami/auth's @Public() sets this same key; it is
+// spelled out here so that observability does not depend on auth.
+@SetMetadata('ami:public', true)
 @Controller()
 export class HealthController {
   constructor(
@@ -66,7 +86,9 @@ export class HealthController {
   @Get(['health', 'health/ready'])
   async ready(@Res() reply: FastifyReply) {
     const report = await this.health.report();
-    reply.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).send(report);
+    reply
+      .status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+      .send(report);
   }
 
   @Get('metrics')

@@ -1,0 +1,37 @@
+import { TokenCache } from './token-cache.js';
+
+describe('TokenCache', () => {
+  it('serves an entry until its expiry, then forgets it', () => {
+    let now = 1_000;
+    const cache = new TokenCache<string>(10, () => now);
+    const key = cache.key('header.payload.signature');
+    cache.set(key, 'alice', 5_000);
+    now = 4_999;
+    expect(cache.get(key)).toBe('alice');
+    now = 5_000;
+    expect(cache.get(key)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('does not store what has already expired', () => {
+    const cache = new TokenCache<string>(10, () => 5_000);
+    cache.set(cache.key('t'), 'late', 5_000);
+    expect(cache.size).toBe(0);
+  });
+
+  it('keeps at most its bound, evicting the oldest insertion', () => {
+    const cache = new TokenCache<number>(3, () => 0);
+    for (let i = 0; i < 5; i++) cache.set(cache.key(`token-${i}`), i, 60_000);
+    expect(cache.size).toBe(3);
+    expect(cache.get(cache.key('token-0'))).toBeUndefined();
+    expect(cache.get(cache.key('token-1'))).toBeUndefined();
+    expect(cache.get(cache.key('token-4'))).toBe(4);
+  });
+
+  it('keys by a digest, not by the bearer token itself', () => {
+    const cache = new TokenCache<number>();
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+    expect(cache.key(token)).not.toContain(token.split('.')[2]);
+    expect(cache.key(token)).toHaveLength(43);
+  });
+});

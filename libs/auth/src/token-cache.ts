@@ -1,0 +1,50 @@
+import { hash } from 'node:crypto';
+
+interface Entry<T> {
+  value: T;
+  /** Epoch ms after which the entry must not be served. */
+  until: number;
+}
+
+/**
+ * Verified tokens, each kept until its expiry. Keys are SHA-256 digests, so bearer tokens are not
+ * held in memory beyond their request. Bounded: when full, the oldest insertion is evicted. A hit
+ * does not reorder (that would cost a delete and a set on every request); an evicted token that
+ * is still in use is simply verified again once.
+ */
+export class TokenCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  key(token: string): string {
+    return hash('sha256', token, 'base64url');
+  }
+
+  get(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.now() < entry.until) return entry.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: T, until: number): void {
+    if (until <= this.now()) return;
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) this.evictOldest();
+    this.entries.set(key, { value, until });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private evictOldest(): void {
+    // Map iteration follows insertion order, so the first key is the oldest insertion.
+    this.entries.delete(this.entries.keys().next().value!);
+  }
+}
