@@ -52,6 +52,11 @@ export CATALOG_HTTP_PORT BUILDER_HTTP_PORT REPLICATOR_HTTP_PORT PERMISSIONS_HTTP
 # shellcheck disable=SC2034 # used by services.sh
 STACK_SERVICES="catalog:catalog builder:builder replicator:replicator permissions:permissions maintenance-scanner:maintenance_scanner"
 
+# --- API authentication (local only: a shared HS256 secret; production sets its own,
+# or AUTH_JWKS_URL / AUTH_JWT_PUBLIC_KEY). `npm run token -- --role admin --sub you` mints one.
+: "${AUTH_JWT_SECRET:=ami-local-development-secret-not-for-production}"
+export AUTH_JWT_SECRET
+
 # --- tools and timeouts (seconds) -----------------------------------------
 : "${NODE_BIN:=$REPO_ROOT/node_modules/.bin/node}" "${PYTHON:=python3}"
 : "${STACK_PG_TIMEOUT:=60}" "${STACK_KAFKA_TIMEOUT:=60}" "${STACK_MOTO_TIMEOUT:=30}"

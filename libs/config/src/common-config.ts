@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { env } from './load-config.js';
 
-/** Variables every service reads: its HTTP port, the database, the broker, logging, EC2. */
+/** Variables every service reads: its HTTP port, the database, the broker, logging, platform policy. */
 export const commonConfigShape = {
   NODE_ENV: env.enumOf(['development', 'test', 'production'] as const, 'development'),
   LOG_LEVEL: env.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -18,8 +18,6 @@ export const commonConfigShape = {
   KAFKA_GROUP_ID: z.string().min(1).optional(),
   KAFKA_TOPIC_PARTITIONS: env.int(6, 1),
   KAFKA_REPLICATION_FACTOR: env.int(1, 1),
-  AWS_REGION: env.string('us-east-1'),
-  AWS_ENDPOINT_URL: z.url().optional(),
   ALLOW_PUBLIC_AMIS: env.bool(false),
 };
 

@@ -11,3 +11,4 @@ export * from './event-catalog.js';
 export * from './json-schemas.js';
 export * from './events/index.js';
 export * from './family-spec/family-spec.schema.js';
+export * from './digest.js';

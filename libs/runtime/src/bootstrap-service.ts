@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, CommonConfig, ConfigError } from '@ami/config';
 import { createEventServer } from '@ami/messaging';
 import { PinoNestLogger, ROOT_LOGGER, createLogger } from '@ami/observability';
+import { ProblemDetailsFilter } from './problem-details.filter.js';
 
 export interface BootOptions {
   name: string;
@@ -24,6 +25,7 @@ export async function createServiceApp(module: Type<unknown>, options: BootOptio
   const logger = app.get<Logger>(ROOT_LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.enableShutdownHooks();
+  app.useGlobalFilters(new ProblemDetailsFilter());
   if (options.consumeEvents) {
     app.connectMicroservice(
       { strategy: createEventServer((token) => app.get(token), { schema: options.schema }) },

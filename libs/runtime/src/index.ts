@@ -5,3 +5,8 @@
  */
 export * from './service.module.js';
 export * from './bootstrap-service.js';
+export * from './app-error.js';
+export * from './problem-details.filter.js';
+export * from './pagination.js';
+export * from './parse-input.js';
+export * from './grpc.js';

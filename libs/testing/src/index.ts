@@ -6,3 +6,4 @@ export * from './test-env.js';
 export * from './database.js';
 export * from './kafka.js';
 export * from './service-app.js';
+export * from './fidelity.js';

@@ -1,9 +1,10 @@
 import type { ServiceDatabase } from '@ami/persistence';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
+import { CatalogModel1764201800000 } from './migrations/1764201800000-catalog-model.js';
 
-/** The catalog service's schema: its entities and, in order, its migrations. */
+/** The catalog's schema: its migrations, in order. Repositories use SQL, no entity classes. */
 export const catalogDatabase: ServiceDatabase = {
   schema: 'catalog',
   entities: [],
-  migrations: [MessagingTables1764201600000],
+  migrations: [MessagingTables1764201600000, CatalogModel1764201800000],
 };

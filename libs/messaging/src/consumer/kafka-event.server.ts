@@ -4,7 +4,7 @@ import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { lastValueFrom, isObservable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { EventCatalog, isEventType } from '@ami/contracts';
+import { ALL_TOPICS, EventCatalog, isEventType } from '@ami/contracts';
 import { DeadLetterKind, sendToDeadLetter } from '../dead-letter/dead-letter.js';
 import { Inbox } from '../inbox/inbox.js';
 import { decodeEvent } from './decode-event.js';
@@ -44,8 +44,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   /** The topics this server's handlers need, derived from their patterns. */
   subscribedTopics(): string[] {
     const topics = new Set<string>();
+    // Only event types and platform topics: handlers of other transports (gRPC methods) may be
+    // registered here too by Nest and are not ours to subscribe to.
     for (const pattern of this.messageHandlers.keys()) {
-      topics.add(isEventType(pattern) ? EventCatalog[pattern].topic : pattern);
+      if (isEventType(pattern)) topics.add(EventCatalog[pattern].topic);
+      else if ((ALL_TOPICS as string[]).includes(pattern)) topics.add(pattern);
     }
     return [...topics];
   }

@@ -1,0 +1,28 @@
+export type CopyState = 'pending' | 'available' | 'failed' | 'deprecated' | 'disabled' | 'deregistered';
+
+export interface RegionalCopy {
+  region: string;
+  imageId: string | null;
+  snapshotIds: string[];
+  state: CopyState;
+  stateReason: string | null;
+  ownerId: string | null;
+  ownerType: string | null;
+  rootDeviceType: string | null;
+  launchPermissions: Record<string, unknown> | null;
+  updatedAt: Date;
+}
+
+/** One logical version of a family = the set of its regional copies. */
+export interface ImageVersion {
+  family: string;
+  version: string;
+  origin: 'build' | 'import';
+  buildId: string | null;
+  specVersion: number | null;
+  recipeDigest: string | null;
+  source: { imageId: string | null; region: string | null; description: string | null };
+  parent: { family: string; version: string } | null;
+  createdAt: Date;
+  copies: RegionalCopy[];
+}
