@@ -64,7 +64,10 @@ export class AwsClients {
       region,
       maxAttempts: 1,
       ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: this.settings.requestTimeoutMs ?? 60_000 },
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: this.settings.requestTimeoutMs ?? 60_000,
+      },
     };
   }
 }

@@ -29,10 +29,15 @@ export const awsConfigShape = {
   /** Set in local mode (the fidelity proxy in front of moto); unset against AWS. */
   AWS_ENDPOINT_URL: z.url().optional(),
   /** The account calls act in when the caller names none. */
-  AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').default('123456789012'),
+  AWS_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .default('123456789012'),
   EC2_RATE_LIMITS: rateLimitsJson,
   /** Multiplies every bucket (capacity and refill); below 1 tightens them, e.g. in tests. */
   EC2_RATE_SCALE: z.coerce.number().positive().default(1),
+  /** How long after its token is due a waiting call is sent (absorbs network jitter). */
+  EC2_PACING_MARGIN_MS: env.int(10, 0),
   EC2_RETRY_MAX_ATTEMPTS: env.int(8, 1),
   EC2_RETRY_BASE_MS: env.int(200, 1),
   EC2_RETRY_MAX_MS: env.int(20_000, 1),
@@ -46,13 +51,21 @@ export type RateLimitSpec = z.infer<typeof bucketSpec>;
  * The gateway's settings from the service's validated config; variables the service's schema
  * does not declare are read (and validated) from the environment.
  */
-export function resolveAwsConfig(appConfig: object, environment: NodeJS.ProcessEnv = process.env): AwsConfig {
+export function resolveAwsConfig(
+  appConfig: object,
+  environment: NodeJS.ProcessEnv = process.env,
+): AwsConfig {
   const declared = Object.fromEntries(
-    Object.entries(appConfig).filter(([key, value]) => key in awsConfigShape && value !== undefined),
+    Object.entries(appConfig).filter(
+      ([key, value]) => key in awsConfigShape && value !== undefined,
+    ),
   );
   const missing = Object.keys(awsConfigShape).filter((key) => !(key in declared));
   if (missing.length === 0) return declared as AwsConfig;
-  const mask = Object.fromEntries(missing.map((key) => [key, true])) as Record<keyof AwsConfig, true>;
+  const mask = Object.fromEntries(missing.map((key) => [key, true])) as Record<
+    keyof AwsConfig,
+    true
+  >;
   const fromEnv = loadConfig(awsConfigSchema.pick(mask), environment);
   return { ...fromEnv, ...declared } as AwsConfig;
 }

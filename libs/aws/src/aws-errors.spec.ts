@@ -2,7 +2,11 @@ import { classifyAwsError, Ec2Error } from './aws-errors.js';
 
 /** An error shaped like the SDK's service exceptions. */
 function awsError(code: string, status: number, message = 'boom') {
-  return Object.assign(new Error(message), { name: code, Code: code, $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(message), {
+    name: code,
+    Code: code,
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 function nodeError(code: string, message: string) {
@@ -37,7 +41,10 @@ describe('classifyAwsError', () => {
     [nodeError('ECONNRESET', 'read ECONNRESET'), 'ECONNRESET'],
     [nodeError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:4566'), 'ECONNREFUSED'],
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ECONNRESET'],
-    [Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }), 'TimeoutError'],
+    [
+      Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }),
+      'TimeoutError',
+    ],
     [new Error('socket hang up'), 'Unknown'],
   ])('a lost connection (%s) is a retryable network error', (error, code) => {
     expect(classifyAwsError(error)).toEqual({ kind: 'network', retryable: true, code });
@@ -45,11 +52,18 @@ describe('classifyAwsError', () => {
 
   it('looks through a wrapper to a network cause', () => {
     const wrapped = new Error('request failed', { cause: nodeError('EPIPE', 'write EPIPE') });
-    expect(classifyAwsError(wrapped)).toMatchObject({ kind: 'network', retryable: true, code: 'EPIPE' });
+    expect(classifyAwsError(wrapped)).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      code: 'EPIPE',
+    });
   });
 
   it('does not retry programming errors or non-errors', () => {
-    expect(classifyAwsError(new TypeError('x is undefined'))).toMatchObject({ kind: 'client', retryable: false });
+    expect(classifyAwsError(new TypeError('x is undefined'))).toMatchObject({
+      kind: 'client',
+      retryable: false,
+    });
     expect(classifyAwsError('nope')).toMatchObject({ kind: 'unknown', retryable: false });
   });
 
@@ -64,7 +78,13 @@ describe('classifyAwsError', () => {
       attempts: 8,
       cause: awsError('RequestLimitExceeded', 503),
     });
-    expect(classifyAwsError(error)).toEqual({ kind: 'throttled', retryable: true, code: 'RequestLimitExceeded' });
-    expect(error.message).toBe('CopyImage in 123456789012/eu-west-1 failed after 8 attempt(s): RequestLimitExceeded: boom');
+    expect(classifyAwsError(error)).toEqual({
+      kind: 'throttled',
+      retryable: true,
+      code: 'RequestLimitExceeded',
+    });
+    expect(error.message).toBe(
+      'CopyImage in 123456789012/eu-west-1 failed after 8 attempt(s): RequestLimitExceeded: boom',
+    );
   });
 });

@@ -44,7 +44,13 @@ const UNAUTHORIZED_CODES = new Set([
   'ExpiredTokenException',
   'SignatureDoesNotMatch',
 ]);
-const SERVER_CODES = new Set(['InternalError', 'InternalFailure', 'InternalServerError', 'ServiceUnavailable', 'Unavailable']);
+const SERVER_CODES = new Set([
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'Unavailable',
+]);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -71,7 +77,8 @@ interface ErrorShape {
 
 function codeOf(error: ErrorShape): string {
   for (const candidate of [error.Code, error.code, error.name]) {
-    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
+    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error')
+      return candidate;
   }
   return 'Unknown';
 }
@@ -83,7 +90,8 @@ function classify(kind: AwsErrorKind, code: string): AwsErrorClass {
 
 /** Sorts any error thrown by an SDK call (or by the network under it) into an AwsErrorKind. */
 export function classifyAwsError(error: unknown): AwsErrorClass {
-  if (error instanceof Ec2Error) return { kind: error.kind, retryable: error.retryable, code: error.code };
+  if (error instanceof Ec2Error)
+    return { kind: error.kind, retryable: error.retryable, code: error.code };
   if (typeof error !== 'object' || error === null) return classify('unknown', String(error));
   const shape = error as ErrorShape;
   const code = codeOf(shape);
@@ -94,8 +102,12 @@ export function classifyAwsError(error: unknown): AwsErrorClass {
   if (UNAUTHORIZED_CODES.has(code)) return classify('unauthorized', code);
   // EC2 sheds load with 503 whatever the code: treat it as a request to slow down
   if (status === 503) return classify('throttled', code);
-  if (SERVER_CODES.has(code) || (status !== undefined && status >= 500)) return classify('server', code);
-  if (NETWORK_CODES.has(code) || /socket hang up|ECONNRESET|EPIPE/i.test(String(shape.message ?? '')))
+  if (SERVER_CODES.has(code) || (status !== undefined && status >= 500))
+    return classify('server', code);
+  if (
+    NETWORK_CODES.has(code) ||
+    /socket hang up|ECONNRESET|EPIPE/i.test(String(shape.message ?? ''))
+  )
     return classify('network', code);
   if (status !== undefined && status >= 400) return classify('client', code);
   // an error without an HTTP answer may wrap a network failure
@@ -128,9 +140,12 @@ export class Ec2Error extends Error {
 
   constructor(details: Ec2ErrorDetails) {
     const reason = details.cause instanceof Error ? details.cause.message : String(details.cause);
-    super(`${details.action} in ${details.account}/${details.region} failed after ${details.attempts} attempt(s): ${details.code}: ${reason}`, {
-      cause: details.cause,
-    });
+    super(
+      `${details.action} in ${details.account}/${details.region} failed after ${details.attempts} attempt(s): ${details.code}: ${reason}`,
+      {
+        cause: details.cause,
+      },
+    );
     this.name = 'Ec2Error';
     this.code = details.code;
     this.kind = details.kind;

@@ -6,7 +6,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 20_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+};
 
 /** The upper bound of the wait before retry number `retry` (1 for the first retry). */
 export function backoffCeiling(retry: number, policy: RetryPolicy): number {
@@ -17,6 +21,10 @@ export function backoffCeiling(retry: number, policy: RetryPolicy): number {
  * Exponential backoff with full jitter: a uniform wait in [0, ceiling). Full jitter spreads
  * callers that failed together, so they do not come back together.
  */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   return random() * backoffCeiling(retry, policy);
 }

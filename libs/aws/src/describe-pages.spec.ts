@@ -1,27 +1,47 @@
 import type { DescribeImagesCommandInput, Image } from '@aws-sdk/client-ec2';
 import { operationOf, type AwsCommand } from './aws-command.js';
-import { describeImagesByIds, eachImage, eachInstance, collect, type Ec2Sender } from './describe-pages.js';
+import {
+  describeImagesByIds,
+  eachImage,
+  eachInstance,
+  collect,
+  type Ec2Sender,
+} from './describe-pages.js';
 
 /** A fake EC2 at the gateway's port: pages images the way EC2 does and records every request. */
 function fakeEc2(imageCount: number) {
-  const images: Image[] = Array.from({ length: imageCount }, (_, i) => ({ ImageId: `ami-${String(i).padStart(8, '0')}` }));
+  const images: Image[] = Array.from({ length: imageCount }, (_, i) => ({
+    ImageId: `ami-${String(i).padStart(8, '0')}`,
+  }));
   const requests: Array<{ action: string; input: Record<string, any> }> = [];
   const sender: Ec2Sender = {
     async send(_region, command: AwsCommand) {
       const input = command.input as DescribeImagesCommandInput & Record<string, any>;
       requests.push({ action: operationOf(command).operation, input });
       if (operationOf(command).operation === 'DescribeInstances') {
-        return { Reservations: [{ Instances: [{ InstanceId: 'i-1' }, { InstanceId: 'i-2' }] }, { Instances: [{ InstanceId: 'i-3' }] }] } as any;
+        return {
+          Reservations: [
+            { Instances: [{ InstanceId: 'i-1' }, { InstanceId: 'i-2' }] },
+            { Instances: [{ InstanceId: 'i-3' }] },
+          ],
+        } as any;
       }
       if (input.ImageIds) {
         if (input.MaxResults !== undefined) throw new Error('EC2 refuses MaxResults with ImageIds');
-        return { Images: images.filter((image) => input.ImageIds!.includes(image.ImageId!)) } as any;
+        return {
+          Images: images.filter((image) => input.ImageIds!.includes(image.ImageId!)),
+        } as any;
       }
       const idFilter = input.Filters?.find((f) => f.Name === 'image-id')?.Values;
-      const matching = idFilter ? images.filter((image) => idFilter.includes(image.ImageId!)) : images;
+      const matching = idFilter
+        ? images.filter((image) => idFilter.includes(image.ImageId!))
+        : images;
       const start = input.NextToken ? Number(input.NextToken) : 0;
       const end = start + (input.MaxResults ?? matching.length);
-      return { Images: matching.slice(start, end), NextToken: end < matching.length ? String(end) : undefined } as any;
+      return {
+        Images: matching.slice(start, end),
+        NextToken: end < matching.length ? String(end) : undefined,
+      } as any;
     },
   };
   return { sender, requests, images };
@@ -49,7 +69,9 @@ describe('paginated describes', () => {
   it('sends ids without MaxResults, 200 per call, each id once', async () => {
     const ec2 = fakeEc2(1_000);
     const ids = ec2.images.slice(0, 450).map((image) => image.ImageId!);
-    const images = await collect(eachImage(ec2.sender, 'us-east-1', { ImageIds: [...ids, ids[0]!] }));
+    const images = await collect(
+      eachImage(ec2.sender, 'us-east-1', { ImageIds: [...ids, ids[0]!] }),
+    );
     expect(images).toHaveLength(450);
     expect(ec2.requests.map((r) => r.input.ImageIds.length)).toEqual([200, 200, 50]);
   });
@@ -60,8 +82,15 @@ describe('paginated describes', () => {
     const images = await describeImagesByIds(ec2.sender, 'us-east-1', ids);
     expect(images).toHaveLength(199);
     expect(ec2.requests).toHaveLength(1);
-    expect(ec2.requests[0]!.input).toMatchObject({ Filters: [{ Name: 'image-id' }], IncludeDeprecated: true });
-    await describeImagesByIds(ec2.sender, 'us-east-1', ec2.images.slice(0, 401).map((image) => image.ImageId!));
+    expect(ec2.requests[0]!.input).toMatchObject({
+      Filters: [{ Name: 'image-id' }],
+      IncludeDeprecated: true,
+    });
+    await describeImagesByIds(
+      ec2.sender,
+      'us-east-1',
+      ec2.images.slice(0, 401).map((image) => image.ImageId!),
+    );
     expect(ec2.requests).toHaveLength(1 + 3);
   });
 

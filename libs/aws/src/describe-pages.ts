@@ -13,7 +13,11 @@ import type { AwsCommand, OutputOf } from './aws-command.js';
 
 /** What the describe helpers need from the gateway. */
 export interface Ec2Sender {
-  send<C extends AwsCommand>(region: string, command: C, options?: { account?: string }): Promise<OutputOf<C>>;
+  send<C extends AwsCommand>(
+    region: string,
+    command: C,
+    options?: { account?: string },
+  ): Promise<OutputOf<C>>;
 }
 
 /** The largest page EC2 returns for DescribeImages, DescribeInstances and DescribeSnapshots. */
@@ -45,12 +49,21 @@ async function* pages<I extends Paged, O extends { NextToken?: string }>(
   const ids = input[idsKey] as string[] | undefined;
   if (ids && ids.length > 0) {
     for (const idsChunk of chunk([...new Set(ids)], IDS_PER_CALL))
-      yield await fetch({ ...input, [idsKey]: idsChunk, MaxResults: undefined, NextToken: undefined });
+      yield await fetch({
+        ...input,
+        [idsKey]: idsChunk,
+        MaxResults: undefined,
+        NextToken: undefined,
+      });
     return;
   }
   let nextToken = input.NextToken;
   do {
-    const page = await fetch({ ...input, MaxResults: input.MaxResults ?? MAX_PAGE_SIZE, NextToken: nextToken });
+    const page = await fetch({
+      ...input,
+      MaxResults: input.MaxResults ?? MAX_PAGE_SIZE,
+      NextToken: nextToken,
+    });
     yield page;
     if (page.NextToken !== undefined && page.NextToken === nextToken)
       throw new Error('EC2 returned the same NextToken twice; stopping instead of looping');
@@ -68,7 +81,8 @@ export async function* eachImage(
   input: DescribeImagesCommandInput = {},
   options: DescribeOptions = {},
 ): AsyncGenerator<Image> {
-  const fetch = (i: DescribeImagesCommandInput) => ec2.send(region, new DescribeImagesCommand(i), options);
+  const fetch = (i: DescribeImagesCommandInput) =>
+    ec2.send(region, new DescribeImagesCommand(i), options);
   for await (const page of pages(fetch, input, 'ImageIds')) yield* page.Images ?? [];
 }
 
@@ -78,7 +92,8 @@ export async function* eachInstance(
   input: DescribeInstancesCommandInput = {},
   options: DescribeOptions = {},
 ): AsyncGenerator<Instance> {
-  const fetch = (i: DescribeInstancesCommandInput) => ec2.send(region, new DescribeInstancesCommand(i), options);
+  const fetch = (i: DescribeInstancesCommandInput) =>
+    ec2.send(region, new DescribeInstancesCommand(i), options);
   for await (const page of pages(fetch, input, 'InstanceIds'))
     for (const reservation of page.Reservations ?? []) yield* reservation.Instances ?? [];
 }
@@ -89,7 +104,8 @@ export async function* eachSnapshot(
   input: DescribeSnapshotsCommandInput = {},
   options: DescribeOptions = {},
 ): AsyncGenerator<Snapshot> {
-  const fetch = (i: DescribeSnapshotsCommandInput) => ec2.send(region, new DescribeSnapshotsCommand(i), options);
+  const fetch = (i: DescribeSnapshotsCommandInput) =>
+    ec2.send(region, new DescribeSnapshotsCommand(i), options);
   for await (const page of pages(fetch, input, 'SnapshotIds')) yield* page.Snapshots ?? [];
 }
 

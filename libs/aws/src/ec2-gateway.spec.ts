@@ -6,7 +6,11 @@ import { InstantClock, ManualClock } from './manual-clock.js';
 import type { Clock } from './clock.js';
 
 function awsError(code: string, status: number) {
-  return Object.assign(new Error(`${code} happened`), { name: code, Code: code, $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(`${code} happened`), {
+    name: code,
+    Code: code,
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 function gatewayWith(clock: Clock, config: Partial<AwsConfig> = {}, random = () => 0.5) {
@@ -14,7 +18,9 @@ function gatewayWith(clock: Clock, config: Partial<AwsConfig> = {}, random = () 
   const gateway = new Ec2Gateway({ config: awsConfig(config), metrics, clock, random });
   const attempts = async (outcome: string) => {
     const counter = await metrics.registry.getSingleMetric('ami_ec2_calls_total')!.get();
-    return counter.values.filter((v) => v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
+    return counter.values
+      .filter((v) => v.labels.outcome === outcome)
+      .reduce((sum, v) => sum + v.value, 0);
   };
   return { gateway, metrics, attempts };
 }
@@ -35,7 +41,12 @@ const describeImages = { region: 'us-east-1', action: 'DescribeImages' };
 describe('Ec2Gateway retries', () => {
   it('retries a throttled call until it succeeds, counting each throttle', async () => {
     const { gateway, attempts } = gatewayWith(new InstantClock());
-    const aws = answers(awsError('RequestLimitExceeded', 503), awsError('RequestLimitExceeded', 503), awsError('Throttling', 400), 'images');
+    const aws = answers(
+      awsError('RequestLimitExceeded', 503),
+      awsError('RequestLimitExceeded', 503),
+      awsError('Throttling', 400),
+      'images',
+    );
     await expect(gateway.call(describeImages, aws.fn)).resolves.toBe('images');
     expect(aws.calls()).toBe(4);
     expect(await attempts('throttled')).toBe(3);
@@ -53,7 +64,9 @@ describe('Ec2Gateway retries', () => {
   it('stops at once on a non-retryable error and says what it was', async () => {
     const { gateway, attempts } = gatewayWith(new InstantClock());
     const aws = answers(awsError('InvalidAMIID.NotFound', 400), 'never');
-    const error = await gateway.call({ ...describeImages, account: '210987654321' }, aws.fn).catch((e: unknown) => e);
+    const error = await gateway
+      .call({ ...describeImages, account: '210987654321' }, aws.fn)
+      .catch((e: unknown) => e);
     expect(aws.calls()).toBe(1);
     expect(error).toBeInstanceOf(Ec2Error);
     expect(error).toMatchObject({
@@ -70,7 +83,11 @@ describe('Ec2Gateway retries', () => {
 
   it('gives up after the configured attempts, waiting full-jitter backoff between them', async () => {
     const clock = new InstantClock();
-    const { gateway } = gatewayWith(clock, { EC2_RETRY_MAX_ATTEMPTS: 4, EC2_RETRY_BASE_MS: 100 }, () => 0.75);
+    const { gateway } = gatewayWith(
+      clock,
+      { EC2_RETRY_MAX_ATTEMPTS: 4, EC2_RETRY_BASE_MS: 100 },
+      () => 0.75,
+    );
     const aws = answers(awsError('InternalError', 500));
     const error = await gateway.call(describeImages, aws.fn).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'server', retryable: true, attempts: 4 });
@@ -83,7 +100,10 @@ describe('Ec2Gateway retries', () => {
 describe('Ec2Gateway pacing', () => {
   it('holds calls beyond the bucket until tokens refill, per account x region x action', async () => {
     const clock = new ManualClock();
-    const { gateway, metrics } = gatewayWith(clock, { EC2_RATE_LIMITS: { DescribeImages: { capacity: 2, refillPerSecond: 1 } } });
+    const { gateway, metrics } = gatewayWith(clock, {
+      EC2_RATE_LIMITS: { DescribeImages: { capacity: 2, refillPerSecond: 1 } },
+      EC2_PACING_MARGIN_MS: 0,
+    });
     const startedAt: number[] = [];
     const call = (ctx: { region: string; account?: string; action: string }) =>
       gateway.call(ctx, async () => void startedAt.push(clock.now()));
@@ -106,7 +126,11 @@ describe('Ec2Gateway pacing', () => {
 
   it('makes sibling calls wait when one of them is throttled', async () => {
     const clock = new ManualClock();
-    const { gateway } = gatewayWith(clock, { EC2_RETRY_BASE_MS: 500 }, () => 0);
+    const { gateway } = gatewayWith(
+      clock,
+      { EC2_RETRY_BASE_MS: 500, EC2_PACING_MARGIN_MS: 0 },
+      () => 0,
+    );
     const throttledOnce = answers(awsError('RequestLimitExceeded', 503), 'first');
     const first = gateway.call(describeImages, throttledOnce.fn);
     await clock.advance(0);

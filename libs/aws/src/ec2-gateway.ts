@@ -10,15 +10,20 @@ import type {
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
 import type { MetricsService } from '@ami/observability';
-import { actionName, operationOf, type AwsCommand, type OutputOf } from './aws-command.js';
+import {
+  actionName,
+  operationOf,
+  withClientToken,
+  type AwsCommand,
+  type OutputOf,
+} from './aws-command.js';
 import { AwsClients } from './aws-clients.js';
 import type { AwsConfig } from './aws-config.js';
-import { classifyAwsError, Ec2Error } from './aws-errors.js';
-import * as describe from './describe-pages.js';
-import { backoffDelay, type RetryPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
-import { Ec2Metrics, type AttemptOutcome } from './ec2-metrics.js';
+import * as describe from './describe-pages.js';
+import { Ec2Metrics } from './ec2-metrics.js';
 import { Ec2Pacing } from './ec2-pacing.js';
+import { pacedCall, type PacedCallDeps } from './paced-call.js';
 import { RateLimits } from './rate-limits.js';
 
 export interface Ec2GatewayDeps {
@@ -53,26 +58,28 @@ export interface SendOptions {
 export class Ec2Gateway {
   readonly defaultAccount: string;
   private readonly clients: AwsClients;
-  private readonly pacing: Ec2Pacing;
-  private readonly metrics: Ec2Metrics;
-  private readonly retry: RetryPolicy;
-  private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly logger?: Logger;
+  private readonly calls: PacedCallDeps;
 
   constructor(deps: Ec2GatewayDeps) {
     const { config } = deps;
+    const clock = deps.clock ?? systemClock;
     this.defaultAccount = config.AWS_ACCOUNT_ID;
-    this.clock = deps.clock ?? systemClock;
-    this.random = deps.random ?? Math.random;
-    this.logger = deps.logger?.child({ component: 'ec2-gateway' });
     this.clients = new AwsClients({ endpoint: config.AWS_ENDPOINT_URL });
-    this.pacing = new Ec2Pacing(new RateLimits(config.EC2_RATE_LIMITS, config.EC2_RATE_SCALE), this.clock);
-    this.metrics = new Ec2Metrics(deps.metrics);
-    this.retry = {
-      maxAttempts: config.EC2_RETRY_MAX_ATTEMPTS,
-      baseDelayMs: config.EC2_RETRY_BASE_MS,
-      maxDelayMs: config.EC2_RETRY_MAX_MS,
+    this.calls = {
+      pacing: new Ec2Pacing(
+        new RateLimits(config.EC2_RATE_LIMITS, config.EC2_RATE_SCALE),
+        clock,
+        config.EC2_PACING_MARGIN_MS,
+      ),
+      metrics: new Ec2Metrics(deps.metrics),
+      retry: {
+        maxAttempts: config.EC2_RETRY_MAX_ATTEMPTS,
+        baseDelayMs: config.EC2_RETRY_BASE_MS,
+        maxDelayMs: config.EC2_RETRY_MAX_MS,
+      },
+      clock,
+      random: deps.random ?? Math.random,
+      logger: deps.logger?.child({ component: 'ec2-gateway' }),
     };
   }
 
@@ -85,34 +92,61 @@ export class Ec2Gateway {
     return this.clients.ssm(region, account);
   }
 
-  /** Sends an EC2 or SSM command through pacing and retries; the action comes from the command. */
-  send<C extends AwsCommand>(region: string, command: C, options: SendOptions = {}): Promise<OutputOf<C>> {
+  /**
+   * Sends an EC2 or SSM command through pacing and retries; the action comes from the command.
+   * A command that takes a ClientToken gets one for all its attempts, so retries are idempotent.
+   */
+  send<C extends AwsCommand>(
+    region: string,
+    given: C,
+    options: SendOptions = {},
+  ): Promise<OutputOf<C>> {
+    const command = withClientToken(given);
     const { service, operation } = operationOf(command);
     const account = options.account ?? this.defaultAccount;
     const client = service === 'ssm' ? this.ssm(region, account) : this.ec2(region, account);
-    const context = { region, account, action: actionName(service, operation), input: command.input };
-    return this.paced(context, () => (client as unknown as { send(c: C): Promise<OutputOf<C>> }).send(command));
+    const context = {
+      region,
+      account,
+      action: actionName(service, operation),
+      input: command.input,
+    };
+    return pacedCall(this.calls, context, () =>
+      (client as unknown as { send(c: C): Promise<OutputOf<C>> }).send(command),
+    );
   }
 
-  /** Runs `fn` with the account x region's EC2 client, paced and retried as `ctx.action`. */
+  /**
+   * Runs `fn` with the account x region's EC2 client, paced and retried as `ctx.action`. `fn`
+   * runs again on each attempt: give an idempotent command its own ClientToken (send does).
+   */
   call<T>(ctx: CallContext, fn: (client: EC2Client) => Promise<T>): Promise<T> {
     const account = ctx.account ?? this.defaultAccount;
     const client = this.ec2(ctx.region, account);
-    return this.paced({ ...ctx, account }, () => fn(client));
+    return pacedCall(this.calls, { ...ctx, account }, () => fn(client));
   }
 
   /** A public or own SSM parameter's value, e.g. /aws/service/ami-amazon-linux-latest/... */
   async getParameter(region: string, name: string, options: SendOptions = {}): Promise<string> {
     const { Parameter } = await this.send(region, new GetParameterCommand({ Name: name }), options);
-    if (Parameter?.Value === undefined) throw new Error(`SSM parameter ${name} in ${region} has no value`);
+    if (Parameter?.Value === undefined)
+      throw new Error(`SSM parameter ${name} in ${region} has no value`);
     return Parameter.Value;
   }
 
   // Paginated reads: MaxResults 1000 + NextToken, or ids in chunks; never one call per item.
-  eachImage(region: string, input?: DescribeImagesCommandInput, options?: SendOptions): AsyncGenerator<Image> {
+  eachImage(
+    region: string,
+    input?: DescribeImagesCommandInput,
+    options?: SendOptions,
+  ): AsyncGenerator<Image> {
     return describe.eachImage(this, region, input, options);
   }
-  describeAllImages(region: string, input?: DescribeImagesCommandInput, options?: SendOptions): Promise<Image[]> {
+  describeAllImages(
+    region: string,
+    input?: DescribeImagesCommandInput,
+    options?: SendOptions,
+  ): Promise<Image[]> {
     return describe.collect(this.eachImage(region, input, options));
   }
   /** The images among `ids` that exist (unknown ids are left out, not an error). */
@@ -120,49 +154,37 @@ export class Ec2Gateway {
     return describe.describeImagesByIds(this, region, ids, options);
   }
   /** Instances, flattened from their reservations. */
-  eachInstance(region: string, input?: DescribeInstancesCommandInput, options?: SendOptions): AsyncGenerator<Instance> {
+  eachInstance(
+    region: string,
+    input?: DescribeInstancesCommandInput,
+    options?: SendOptions,
+  ): AsyncGenerator<Instance> {
     return describe.eachInstance(this, region, input, options);
   }
-  describeAllInstances(region: string, input?: DescribeInstancesCommandInput, options?: SendOptions): Promise<Instance[]> {
+  describeAllInstances(
+    region: string,
+    input?: DescribeInstancesCommandInput,
+    options?: SendOptions,
+  ): Promise<Instance[]> {
     return describe.collect(this.eachInstance(region, input, options));
   }
-  eachSnapshot(region: string, input?: DescribeSnapshotsCommandInput, options?: SendOptions): AsyncGenerator<Snapshot> {
+  eachSnapshot(
+    region: string,
+    input?: DescribeSnapshotsCommandInput,
+    options?: SendOptions,
+  ): AsyncGenerator<Snapshot> {
     return describe.eachSnapshot(this, region, input, options);
   }
-  describeAllSnapshots(region: string, input?: DescribeSnapshotsCommandInput, options?: SendOptions): Promise<Snapshot[]> {
+  describeAllSnapshots(
+    region: string,
+    input?: DescribeSnapshotsCommandInput,
+    options?: SendOptions,
+  ): Promise<Snapshot[]> {
     return describe.collect(this.eachSnapshot(region, input, options));
   }
 
   /** Closes every SDK client (their sockets). */
   destroy(): void {
     this.clients.destroy();
-  }
-
-  private async paced<T>(ctx: CallContext & { account: string }, attemptCall: () => Promise<T>): Promise<T> {
-    const { region, account, action } = ctx;
-    const bucket = this.pacing.bucket({ region, account, action }, ctx.input);
-    for (let attempt = 1; ; attempt++) {
-      const asked = this.clock.now();
-      await bucket.take();
-      const started = this.clock.now();
-      this.metrics.waited(action, region, (started - asked) / 1000);
-      try {
-        const result = await attemptCall();
-        this.metrics.attempt(action, region, 'ok', (this.clock.now() - started) / 1000);
-        return result;
-      } catch (error) {
-        const seconds = (this.clock.now() - started) / 1000;
-        const failure = classifyAwsError(error);
-        const givingUp = !failure.retryable || attempt >= this.retry.maxAttempts;
-        const outcome: AttemptOutcome = givingUp ? 'error' : failure.kind === 'throttled' ? 'throttled' : 'retried';
-        this.metrics.attempt(action, region, outcome, seconds);
-        // EC2's bucket is empty for everyone in this account x region: make siblings wait too
-        if (failure.kind === 'throttled') bucket.throttled(this.retry.baseDelayMs);
-        if (givingUp) throw new Ec2Error({ ...failure, action, region, account, attempts: attempt, cause: error });
-        const delayMs = backoffDelay(attempt, this.retry, this.random);
-        this.logger?.debug({ action, region, account, attempt, code: failure.code, delayMs: Math.round(delayMs) }, 'AWS call will be retried');
-        await this.clock.sleep(delayMs);
-      }
-    }
   }
 }

@@ -14,11 +14,11 @@ export class Ec2Metrics {
   private readonly pacingWait: Histogram<string>;
 
   constructor(metrics: MetricsService) {
-    this.calls = metrics.counter('ami_ec2_calls_total', 'AWS API call attempts by action, region and outcome', [
-      'action',
-      'region',
-      'outcome',
-    ]);
+    this.calls = metrics.counter(
+      'ami_ec2_calls_total',
+      'AWS API call attempts by action, region and outcome',
+      ['action', 'region', 'outcome'],
+    );
     this.latency = metrics.histogram(
       'ami_ec2_call_duration_seconds',
       'Time AWS took to answer one attempt, by action and region',

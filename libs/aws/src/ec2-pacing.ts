@@ -22,6 +22,7 @@ export class Ec2Pacing {
   constructor(
     private readonly limits: RateLimits,
     private readonly clock: Clock,
+    private readonly marginMs = 0,
   ) {}
 
   bucket(scope: PacingScope, input?: object): TokenBucket {
@@ -29,7 +30,7 @@ export class Ec2Pacing {
     const key = `${scope.account}/${scope.region}/${bucketKey}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(this.limits.for(bucketKey), this.clock);
+      bucket = new TokenBucket(this.limits.for(bucketKey), this.clock, this.marginMs);
       this.buckets.set(key, bucket);
     }
     return bucket;

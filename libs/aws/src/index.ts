@@ -6,8 +6,20 @@
  * paginated describe helpers that never fetch images one by one.
  */
 export { AwsModule } from './aws.module.js';
-export { Ec2Gateway, type CallContext, type Ec2GatewayDeps, type SendOptions } from './ec2-gateway.js';
-export { awsConfig, awsConfigSchema, awsConfigShape, resolveAwsConfig, type AwsConfig, type RateLimitSpec } from './aws-config.js';
+export {
+  Ec2Gateway,
+  type CallContext,
+  type Ec2GatewayDeps,
+  type SendOptions,
+} from './ec2-gateway.js';
+export {
+  awsConfig,
+  awsConfigSchema,
+  awsConfigShape,
+  resolveAwsConfig,
+  type AwsConfig,
+  type RateLimitSpec,
+} from './aws-config.js';
 export { classifyAwsError, Ec2Error, type AwsErrorClass, type AwsErrorKind } from './aws-errors.js';
 export type { AwsCommand, OutputOf } from './aws-command.js';
 export { backoffCeiling, backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';

@@ -25,13 +25,18 @@ describe('rate limits', () => {
     ['TerminateInstances', 100, 5],
     ['ssm:GetParameter', 100, 20],
     ['ssm:SendCommand', 50, 5],
-  ])('%s defaults to a bucket of %i refilled %d/s (aws-facts.md)', (key, capacity, refillPerSecond) => {
-    expect(defaultRateLimit(key)).toEqual({ capacity, refillPerSecond });
-  });
+  ])(
+    '%s defaults to a bucket of %i refilled %d/s (aws-facts.md)',
+    (key, capacity, refillPerSecond) => {
+      expect(defaultRateLimit(key)).toEqual({ capacity, refillPerSecond });
+    },
+  );
 
   it('puts unfiltered, unpaginated DescribeInstances/DescribeSnapshots in their smaller bucket', () => {
     expect(bucketKeyFor('DescribeInstances', {})).toBe('DescribeInstances:unfiltered');
-    expect(bucketKeyFor('DescribeSnapshots', { SnapshotIds: [] })).toBe('DescribeSnapshots:unfiltered');
+    expect(bucketKeyFor('DescribeSnapshots', { SnapshotIds: [] })).toBe(
+      'DescribeSnapshots:unfiltered',
+    );
     expect(bucketKeyFor('DescribeInstances', { MaxResults: 1000 })).toBe('DescribeInstances');
     expect(bucketKeyFor('DescribeInstances', { InstanceIds: ['i-1'] })).toBe('DescribeInstances');
     expect(bucketKeyFor('DescribeSnapshots', { OwnerIds: ['self'] })).toBe('DescribeSnapshots');

@@ -29,9 +29,13 @@ export const UNFILTERED = ':unfiltered';
 export function bucketKeyFor(action: string, input: object = {}): string {
   if (action !== 'DescribeInstances' && action !== 'DescribeSnapshots') return action;
   const given = input as Record<string, unknown>;
-  const narrowed = ['InstanceIds', 'SnapshotIds', 'OwnerIds', 'Filters', 'RestorableByUserIds'].some(
-    (key) => Array.isArray(given[key]) && (given[key] as unknown[]).length > 0,
-  );
+  const narrowed = [
+    'InstanceIds',
+    'SnapshotIds',
+    'OwnerIds',
+    'Filters',
+    'RestorableByUserIds',
+  ].some((key) => Array.isArray(given[key]) && (given[key] as unknown[]).length > 0);
   return narrowed || given.MaxResults !== undefined ? action : action + UNFILTERED;
 }
 
@@ -40,7 +44,9 @@ export function defaultRateLimit(bucketKey: string): RateLimitSpec {
   if (bucketKey.endsWith(UNFILTERED)) return UNFILTERED_DESCRIBE;
   const special = SPECIAL[bucketKey];
   if (special) return special;
-  const operation = bucketKey.includes(':') ? bucketKey.slice(bucketKey.indexOf(':') + 1) : bucketKey;
+  const operation = bucketKey.includes(':')
+    ? bucketKey.slice(bucketKey.indexOf(':') + 1)
+    : bucketKey;
   return /^(Describe|Get|List)/.test(operation) ? NON_MUTATING : MUTATING;
 }
 

@@ -9,7 +9,7 @@ describe('TokenBucket', () => {
 
   /** Starts `count` takers and records, per taker, the time it got its token. */
   function takers(bucket: TokenBucket, count: number): Array<number | undefined> {
-    const grantedAt: Array<number | undefined> = new Array(count).fill(undefined);
+    const grantedAt: Array<number | undefined> = Array.from({ length: count }, () => undefined);
     for (let i = 0; i < count; i++) void bucket.take().then(() => (grantedAt[i] = clock.now()));
     return grantedAt;
   }
@@ -57,7 +57,10 @@ describe('TokenBucket', () => {
 
   it('waits asleep: one timer per bucket however many callers wait', async () => {
     const sleeps: number[] = [];
-    const counting = { now: () => clock.now(), sleep: (ms: number) => (sleeps.push(ms), clock.sleep(ms)) };
+    const counting = {
+      now: () => clock.now(),
+      sleep: (ms: number) => (sleeps.push(ms), clock.sleep(ms)),
+    };
     const bucket = new TokenBucket({ capacity: 1, refillPerSecond: 1 }, counting);
     takers(bucket, 4);
     await clock.advance(0);
@@ -67,8 +70,19 @@ describe('TokenBucket', () => {
     expect(bucket.queued).toBe(0);
   });
 
+  it('sends paced callers a margin after their token is due, without lowering the rate', async () => {
+    const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 10 }, clock, 10);
+    const grantedAt = takers(bucket, 6);
+    await clock.advance(1000);
+    expect(grantedAt).toEqual([0, 0, 110, 210, 310, 410]);
+  });
+
   it('refuses a bucket that could never hand out a token', () => {
-    expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 }, clock)).toThrow(/capacity >= 1/);
-    expect(() => new TokenBucket({ capacity: 1, refillPerSecond: 0 }, clock)).toThrow(/refillPerSecond > 0/);
+    expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 }, clock)).toThrow(
+      /capacity >= 1/,
+    );
+    expect(() => new TokenBucket({ capacity: 1, refillPerSecond: 0 }, clock)).toThrow(
+      /refillPerSecond > 0/,
+    );
   });
 });

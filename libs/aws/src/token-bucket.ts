@@ -7,6 +7,12 @@ const EPSILON = 1e-9;
 /**
  * A token bucket that makes callers wait (asleep, not spinning) for a token, first come first
  * served. Starts full.
+ *
+ * `marginMs`: a waiting caller wakes this long after its token is due. The remote bucket
+ * (EC2's) counts arrivals, not our sends; when the first calls of a burst reach it later than
+ * a paced call that follows (they queue behind each other in the SDK and on the wire), an
+ * exact pace looks a fraction of a token too fast there. The margin shifts paced calls by a
+ * constant and leaves the rate unchanged (the bucket keeps refilling meanwhile).
  */
 export class TokenBucket {
   private tokens: number;
@@ -18,9 +24,12 @@ export class TokenBucket {
   constructor(
     readonly spec: RateLimitSpec,
     private readonly clock: Clock,
+    private readonly marginMs = 0,
   ) {
     if (!(spec.capacity >= 1) || !(spec.refillPerSecond > 0))
-      throw new Error(`a token bucket needs capacity >= 1 and refillPerSecond > 0, got ${JSON.stringify(spec)}`);
+      throw new Error(
+        `a token bucket needs capacity >= 1 and refillPerSecond > 0, got ${JSON.stringify(spec)}`,
+      );
     this.tokens = spec.capacity;
     this.updatedAt = clock.now();
   }
@@ -64,7 +73,10 @@ export class TokenBucket {
   private refill(): void {
     const now = this.clock.now();
     const elapsedSeconds = Math.max(0, now - this.updatedAt) / 1000;
-    this.tokens = Math.min(this.spec.capacity, this.tokens + elapsedSeconds * this.spec.refillPerSecond);
+    this.tokens = Math.min(
+      this.spec.capacity,
+      this.tokens + elapsedSeconds * this.spec.refillPerSecond,
+    );
     this.updatedAt = now;
   }
 
@@ -72,7 +84,8 @@ export class TokenBucket {
   private msUntilNextToken(): number {
     this.refill();
     const now = this.clock.now();
-    const refillMs = this.tokens >= 1 - EPSILON ? 0 : ((1 - this.tokens) / this.spec.refillPerSecond) * 1000;
+    const refillMs =
+      this.tokens >= 1 - EPSILON ? 0 : ((1 - this.tokens) / this.spec.refillPerSecond) * 1000;
     return Math.max(this.pausedUntil - now, refillMs);
   }
 
@@ -80,7 +93,7 @@ export class TokenBucket {
   private wakeLater(): void {
     if (this.sleeping) return;
     this.sleeping = true;
-    void this.clock.sleep(this.msUntilNextToken()).then(() => {
+    void this.clock.sleep(this.msUntilNextToken() + this.marginMs).then(() => {
       this.sleeping = false;
       while (this.waiters.length > 0 && this.tryTake()) this.waiters.shift()!();
       if (this.waiters.length > 0) this.wakeLater();

@@ -8,7 +8,11 @@ export function uniqueAccount(prefix: string): string {
 }
 
 /** A gateway in local mode against the in-process fidelity proxy, with its own metrics. */
-export function gatewayFor(fidelity: FidelityForTest, account: string, config: Partial<AwsConfig> = {}) {
+export function gatewayFor(
+  fidelity: FidelityForTest,
+  account: string,
+  config: Partial<AwsConfig> = {},
+) {
   const metrics = new MetricsService();
   const gateway = new Ec2Gateway({
     config: awsConfig({ AWS_ENDPOINT_URL: fidelity.url, AWS_ACCOUNT_ID: account, ...config }),

@@ -1,9 +1,14 @@
 import type { CountersSnapshot } from '../../../tools/fidelity-proxy/counters.js';
-import { startFidelityProxy, type FidelityProxy, type FidelityProxyOptions } from '../../../tools/fidelity-proxy/main.js';
+import type { FaultRule, FaultRuleInput } from '../../../tools/fidelity-proxy/faults.js';
+import {
+  startFidelityProxy,
+  type FidelityProxy,
+  type FidelityProxyOptions,
+} from '../../../tools/fidelity-proxy/main.js';
 import type { FidelityConfig } from '../../../tools/fidelity-proxy/state.js';
 import { testEnv } from './test-env.js';
 
-export type { CountersSnapshot, FidelityConfig };
+export type { CountersSnapshot, FaultRuleInput, FidelityConfig };
 
 /** The fidelity proxy running inside the test process, driven through its control API. */
 export interface FidelityForTest {
@@ -11,7 +16,14 @@ export interface FidelityForTest {
   url: string;
   proxy: FidelityProxy;
   /** PUT /_fidelity/config: throttle on/off, pendingMs, bucket sizes (null restores a default). */
-  configure(patch: Partial<Omit<FidelityConfig, 'buckets'>> & { buckets?: FidelityConfig['buckets'] | Record<string, null> }): Promise<FidelityConfig>;
+  configure(
+    patch: Partial<Omit<FidelityConfig, 'buckets'>> & {
+      buckets?: FidelityConfig['buckets'] | Record<string, null>;
+    },
+  ): Promise<FidelityConfig>;
+  /** POST /_fidelity/faults: e.g. `{ action: 'RunInstances', kind: 'drop', when: 'after', count: 1 }`. */
+  addFault(rule: FaultRuleInput): Promise<FaultRule[]>;
+  clearFaults(): Promise<void>;
   counters(): Promise<CountersSnapshot>;
   resetCounters(): Promise<void>;
   /** Forgets the proxy's state; moto is left alone unless asked (other tests share it). */
@@ -21,15 +33,22 @@ export interface FidelityForTest {
 
 /** Fails (does not skip) when moto is not there, naming where it was looked for. */
 export async function assertMotoReachable(motoUrl = testEnv().motoUrl): Promise<void> {
-  const reachable = await fetch(`${motoUrl}/moto-api/config`, { signal: AbortSignal.timeout(5_000) }).then(
+  const reachable = await fetch(`${motoUrl}/moto-api/config`, {
+    signal: AbortSignal.timeout(5_000),
+  }).then(
     (response) => response.ok,
     () => false,
   );
-  if (!reachable) throw new Error(`moto_server is not reachable at ${motoUrl}; start the stack (npm run stack -- infra) or set MOTO_URL`);
+  if (!reachable)
+    throw new Error(
+      `moto_server is not reachable at ${motoUrl}; start the stack (npm run stack -- infra) or set MOTO_URL`,
+    );
 }
 
 /** Starts the fidelity proxy in-process on an ephemeral port, in front of MOTO_URL. */
-export async function startFidelityForTest(options: Omit<FidelityProxyOptions, 'motoUrl' | 'port'> = {}): Promise<FidelityForTest> {
+export async function startFidelityForTest(
+  options: Omit<FidelityProxyOptions, 'motoUrl' | 'port'> = {},
+): Promise<FidelityForTest> {
   const motoUrl = testEnv().motoUrl;
   await assertMotoReachable(motoUrl);
   const proxy = await startFidelityProxy({ ...options, motoUrl, port: 0 });
@@ -40,13 +59,18 @@ export async function startFidelityForTest(options: Omit<FidelityProxyOptions, '
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await response.json()) as T & { error?: string };
-    if (!response.ok) throw new Error(`fidelity proxy ${method} /_fidelity/${path} answered ${response.status}: ${json.error}`);
+    if (!response.ok)
+      throw new Error(
+        `fidelity proxy ${method} /_fidelity/${path} answered ${response.status}: ${json.error}`,
+      );
     return json;
   };
   return {
     url: proxy.url,
     proxy,
     configure: (patch) => control<FidelityConfig>('PUT', 'config', patch),
+    addFault: async (rule) => (await control<{ rules: FaultRule[] }>('POST', 'faults', rule)).rules,
+    clearFaults: async () => void (await control('DELETE', 'faults')),
     counters: () => control<CountersSnapshot>('GET', 'counters'),
     resetCounters: async () => void (await control('POST', 'counters/reset')),
     reset: async ({ moto = false } = {}) => void (await control('POST', `reset?moto=${moto}`)),

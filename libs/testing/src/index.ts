@@ -6,4 +6,5 @@ export * from './test-env.js';
 export * from './database.js';
 export * from './kafka.js';
 export * from './service-app.js';
+export * from './ports.js';
 export * from './fidelity.js';

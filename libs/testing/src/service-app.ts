@@ -12,6 +12,7 @@ export async function startServiceForTest(
   module: Type<unknown>,
   service: { name: string; schema: string; consumeEvents?: boolean },
   overrides: Record<string, string> = {},
+  configure?: (app: any) => Promise<void> | void,
 ): Promise<INestApplication> {
   const env = testEnv();
   Object.assign(process.env, {
@@ -28,7 +29,7 @@ export async function startServiceForTest(
     AWS_ENDPOINT_URL: env.awsEndpoint,
     ...overrides,
   });
-  const app = await createServiceApp(module, { name: service.name, schema: service.schema, consumeEvents: service.consumeEvents });
+  const app = await createServiceApp(module, { name: service.name, schema: service.schema, consumeEvents: service.consumeEvents, configure });
   await app.init();
   await app.startAllMicroservices();
   return app;
