@@ -1,20 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { eventually, testEnv, uniqueName } from '@ami/testing';
+import { eventually, freePort, testEnv, uniqueName } from '@ami/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 export interface ServiceProcess {
   name: string;

@@ -7,3 +7,4 @@ export * from './database-options.js';
 export * from './persistence.module.js';
 export * from './service-schemas.js';
 export * from './role-bootstrap.js';
+export * from './query-result.js';

@@ -1,11 +1,9 @@
-import { ArgumentsHost, Catch, Controller, Inject, RpcExceptionFilter, SetMetadata } from '@nestjs/common';
+import { Controller, Inject, SetMetadata } from '@nestjs/common';
 import { GrpcMethod, Transport } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ReflectionService } from '@grpc/reflection';
 import { fileURLToPath } from 'node:url';
-import { Observable, throwError } from 'rxjs';
 import { HealthRegistry } from '@ami/observability';
-import { AppError, GRPC_STATUS } from './app-error.js';
 
 /** Where the .proto files live (libs/contracts/proto), from source or from dist. */
 export function protoRoot(): string {
@@ -41,15 +39,6 @@ export function connectGrpc(app: NestFastifyApplication, options: GrpcServerOpti
     },
     { inheritAppConfig: true },
   );
-}
-
-/** AppError -> the matching gRPC status code, with the message (and problems) as details. */
-@Catch(AppError)
-export class GrpcAppErrorFilter implements RpcExceptionFilter<AppError> {
-  catch(error: AppError, _host: ArgumentsHost): Observable<never> {
-    const problems = error.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    return throwError(() => ({ code: GRPC_STATUS[error.kind], message: problems ? `${error.message}: ${problems}` : error.message }));
-  }
 }
 
 /** grpc.health.v1.Health/Check, answered from the same checks as /health/ready. Open, like /health. */

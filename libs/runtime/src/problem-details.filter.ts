@@ -1,16 +1,20 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, HTTP_STATUS } from './app-error.js';
+import { Observable, throwError } from 'rxjs';
+import { EventContext } from '@ami/messaging';
+import { AppError, GRPC_STATUS, HTTP_STATUS } from './app-error.js';
 
 /**
- * Every HTTP error as RFC 9457 problem+json: a title, the status, a detail that says what was
- * wrong, and for validation failures each problem with its path. Non-HTTP contexts (Kafka,
- * gRPC) are left to their own handling.
+ * The one exception filter of every service. HTTP: RFC 9457 problem+json with a title, the
+ * status, a detail that says what was wrong, and for validation failures each problem with its
+ * path. gRPC: the matching status code with the message. Kafka: the original error, untouched,
+ * so the event transport can retry or dead-letter it with its real reason.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost) {
-    if (host.getType() !== 'http') throw exception;
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() === 'rpc') return rpcError(exception, host);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const { status, detail, errors, headers } = describe(exception);
@@ -50,4 +54,14 @@ function describe(exception: unknown): { status: number; detail: string; errors:
     return { status: statusCode, detail: (exception as Error).message, errors: [], headers: {} };
   }
   return { status: 500, detail: 'internal error', errors: [], headers: {} };
+}
+
+function rpcError(exception: unknown, host: ArgumentsHost): Observable<never> {
+  if (host.getArgByIndex(1) instanceof EventContext) return throwError(() => exception);
+  if (exception instanceof AppError) {
+    const problems = exception.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    return throwError(() => ({ code: GRPC_STATUS[exception.kind], message: problems ? `${exception.message}: ${problems}` : exception.message }));
+  }
+  if (exception instanceof RpcException) return throwError(() => exception.getError());
+  return throwError(() => ({ code: 13, message: 'internal error' }));
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '@ami/persistence';
 
 export interface Channel {
   family: string;
@@ -58,8 +59,8 @@ export class ChannelsRepository {
   }
 
   async setProtected(tx: EntityManager, family: string, name: string, value: boolean): Promise<number> {
-    const rows = await tx.query('UPDATE catalog.channels SET protected = $3, updated_at = now() WHERE family = $1 AND name = $2 RETURNING name', [family, name, value]);
-    return rows.length;
+    const result = await tx.query('UPDATE catalog.channels SET protected = $3, updated_at = now() WHERE family = $1 AND name = $2 RETURNING name', [family, name, value]);
+    return returnedRows(result).length;
   }
 
   async record(tx: EntityManager, a: Omit<ChannelAssignment, 'id' | 'at'>): Promise<void> {

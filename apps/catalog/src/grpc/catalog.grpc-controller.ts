@@ -1,8 +1,8 @@
-import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { RpcException } from '@nestjs/microservices';
 import { actorFrom, RequireRole } from '@ami/auth';
-import { AppError, GrpcAppErrorFilter, parsePageRequest, toPage } from '@ami/runtime';
+import { AppError, parsePageRequest, toPage } from '@ami/runtime';
 import { MoveChannel } from '../channels/move-channel.use-case.js';
 import { ApplyFamilySpec } from '../families/apply-family-spec.use-case.js';
 import { FamiliesRepository } from '../families/families.repository.js';
@@ -26,7 +26,6 @@ const required = (value: string | undefined, name: string) => {
 
 /** gRPC adapter over the catalog's use cases (libs/contracts/proto/ami/catalog/v1/catalog.proto). */
 @Controller()
-@UseFilters(GrpcAppErrorFilter)
 export class CatalogGrpcController {
   constructor(
     @Inject(ResolveService) private readonly resolver: ResolveService,

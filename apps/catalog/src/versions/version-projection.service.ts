@@ -39,6 +39,9 @@ export class VersionProjection implements OnModuleInit {
 
   async apply(tx: EntityManager, event: CloudEvent): Promise<void> {
     const family = (event.data as { family: string }).family;
+    // Events of one family arrive on several topics, consumed concurrently: serialise them per
+    // family so a copy never checks for its version while the build that creates it is in flight.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`catalog-family:${family}`]);
     if (!(await this.families.get(family, tx))) return this.orphans.keep(tx, event, family);
     // A copy or permission event can overtake its version's build event only across topics;
     // keep it as an orphan-like record until the version exists.
@@ -58,6 +61,7 @@ export class VersionProjection implements OnModuleInit {
       case COPY_SUCCEEDED: {
         const d = event.data as CopySucceeded;
         await this.versions.upsertCopy(tx, { family, version: d.version, region: d.region, imageId: d.imageId, snapshotIds: d.snapshotIds, state: 'available', ownerType: 'self', rootDeviceType: 'ebs' });
+        await this.orphans.adopt(tx, family);
         break;
       }
       case COPY_FAILED: {
@@ -68,7 +72,8 @@ export class VersionProjection implements OnModuleInit {
       case LAUNCH_PERMISSIONS_APPLIED: {
         const d = event.data as LaunchPermissionsApplied;
         const { family: _f, version, region, imageId: _i, ...permissions } = d;
-        await this.versions.setLaunchPermissions(tx, family, version, region, permissions);
+        // Permissions for a copy the catalog has not seen yet wait as an orphan for the copy.
+        if ((await this.versions.setLaunchPermissions(tx, family, version, region, permissions)) === 0) return this.orphans.keep(tx, event, family);
         break;
       }
       case IMAGE_LIFECYCLE_CHANGED: {

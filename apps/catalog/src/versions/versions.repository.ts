@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '@ami/persistence';
 import type { PageRequest } from '@ami/runtime';
 import type { ImageVersion, RegionalCopy } from './version.types.js';
 
@@ -118,11 +119,11 @@ export class VersionsRepository {
   }
 
   async setLaunchPermissions(tx: EntityManager, family: string, version: string, region: string, permissions: Record<string, unknown>): Promise<number> {
-    const rows = await tx.query(
+    const result = await tx.query(
       `UPDATE catalog.regional_copies SET launch_permissions = $4, updated_at = now() WHERE family = $1 AND version = $2 AND region = $3 RETURNING region`,
       [family, version, region, JSON.stringify(permissions)],
     );
-    return rows.length;
+    return returnedRows(result).length;
   }
 
   async exists(tx: EntityManager, family: string, version: string): Promise<boolean> {
