@@ -7,8 +7,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { ALL_TOPICS, REBUILD_REQUESTED, Topics } from '@ami/contracts';
-import { createKafka, ensureTopics, EventPublisher, KafkaEventServer, OutboxRelay } from '@ami/messaging';
-import { eventually, scratchSchema, ScratchSchema, testEnv, testKafka, uniqueName } from '@ami/testing';
+import {
+  createKafka,
+  ensureTopics,
+  EventPublisher,
+  KafkaEventServer,
+  OutboxRelay,
+} from '@ami/messaging';
+import {
+  eventually,
+  scratchSchema,
+  ScratchSchema,
+  testEnv,
+  testKafka,
+  uniqueName,
+} from '@ami/testing';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
@@ -33,10 +46,17 @@ async function bareKafka(topic: string, count: number): Promise<number> {
   await consumer.run({ eachMessage: async () => void received++ });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const payload = JSON.stringify({ family: 'bench', reason: 'x'.repeat(200), requestedBy: 'bench' });
+  const payload = JSON.stringify({
+    family: 'bench',
+    reason: 'x'.repeat(200),
+    requestedBy: 'bench',
+  });
   const started = performance.now();
   for (let i = 0; i < count; i += 500) {
-    const messages = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({ key: `f${(i + j) % 50}`, value: payload }));
+    const messages = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({
+      key: `f${(i + j) % 50}`,
+      value: payload,
+    }));
     await producer.send({ topic, acks: -1, messages });
   }
   await eventually(() => received >= count, 300_000, 'bare consumer to receive everything');
@@ -58,7 +78,8 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
     maxMessageBytes: 900_000,
     // Called after the inbox transaction committed: the effect is durable from here.
     onOutcome: (_topic, outcome, eventId) => {
-      if (outcome === 'processed' && eventId && mine.has(eventId)) applied.set(eventId, performance.now());
+      if (outcome === 'processed' && eventId && mine.has(eventId))
+        applied.set(eventId, performance.now());
     },
   });
   const mine = new Set<string>();
@@ -71,7 +92,9 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
     },
     true,
   );
-  await new Promise<void>((resolve, reject) => server.listen((e?: unknown) => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.listen((e?: unknown) => (e ? reject(e) : resolve())),
+  );
   return server;
 }
 
@@ -81,14 +104,26 @@ async function outboxThroughput(count: number): Promise<number> {
   const applied = new Map<string, number>();
   const server = await startInboxConsumer(db, runId, applied);
   const publisher = new EventPublisher(db.schema, '/ami/bench');
-  const relay = new OutboxRelay({ schema: db.schema, database: db.connection, kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-relay' }), logger: silent, batchSize: 500, pollIntervalMs: 20 });
+  const relay = new OutboxRelay({
+    schema: db.schema,
+    database: db.connection,
+    kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-relay' }),
+    logger: silent,
+    batchSize: 500,
+    pollIntervalMs: 20,
+  });
   relay.start();
   const started = performance.now();
   for (let i = 0; i < count; i += 500) {
     await db.dataSource.transaction(async (tx) => {
       for (let j = i; j < Math.min(count, i + 500); j++) {
         const family = `f${j % 50}`;
-        await publisher.publish(tx, REBUILD_REQUESTED, { family, reason: 'x'.repeat(200), requestedBy: runId }, { key: family });
+        await publisher.publish(
+          tx,
+          REBUILD_REQUESTED,
+          { family, reason: 'x'.repeat(200), requestedBy: runId },
+          { key: family },
+        );
       }
     });
   }
@@ -100,14 +135,24 @@ async function outboxThroughput(count: number): Promise<number> {
   return count / seconds;
 }
 
-async function commitToEffectLatency(rate: number, seconds: number): Promise<{ p50: number; p99: number; max: number; count: number }> {
+async function commitToEffectLatency(
+  rate: number,
+  seconds: number,
+): Promise<{ p50: number; p99: number; max: number; count: number }> {
   const db = await scratchSchema('benchlat');
   const runId = uniqueName('lat');
   const applied = new Map<string, number>();
   const committed = new Map<string, number>();
   const server = await startInboxConsumer(db, runId, applied);
   const publisher = new EventPublisher(db.schema, '/ami/bench');
-  const relay = new OutboxRelay({ schema: db.schema, database: db.connection, kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-relay' }), logger: silent, batchSize: 500, pollIntervalMs: 20 });
+  const relay = new OutboxRelay({
+    schema: db.schema,
+    database: db.connection,
+    kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-relay' }),
+    logger: silent,
+    batchSize: 500,
+    pollIntervalMs: 20,
+  });
   relay.start();
   const total = rate * seconds;
   const writers = 4;
@@ -120,7 +165,12 @@ async function commitToEffectLatency(rate: number, seconds: number): Promise<{ p
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const family = `f${i % 50}`;
         const event = await db.dataSource.transaction((tx) =>
-          publisher.publish(tx, REBUILD_REQUESTED, { family, reason: String(i), requestedBy: runId }, { key: family }),
+          publisher.publish(
+            tx,
+            REBUILD_REQUESTED,
+            { family, reason: String(i), requestedBy: runId },
+            { key: family },
+          ),
         );
         committed.set(event.id, performance.now());
       }
@@ -131,7 +181,12 @@ async function commitToEffectLatency(rate: number, seconds: number): Promise<{ p
   await relay.stop();
   await server.close();
   await db.drop();
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), count: latencies.length };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    count: latencies.length,
+  };
 }
 
 describe('event path benchmark', () => {
@@ -151,7 +206,10 @@ describe('event path benchmark', () => {
     };
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('./results/event-path.json', import.meta.url), JSON.stringify(result, null, 2));
+    writeFileSync(
+      new URL('./results/event-path.json', import.meta.url),
+      JSON.stringify(result, null, 2),
+    );
     expect(result.latencyAtRate.count).toBe(RATE * RATE_SECONDS); // every event arrived
   });
 });

@@ -23,8 +23,14 @@ function requiredVariables(schema: z.ZodObject): string[] {
 }
 
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
-    services: Record<string, { environment?: Record<string, string>; build?: unknown; image?: string }>;
+  const compose = parse(
+    readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'),
+    { merge: true },
+  ) as {
+    services: Record<
+      string,
+      { environment?: Record<string, string>; build?: unknown; image?: string }
+    >;
   };
 
   it('runs the infrastructure and all five apps', () => {
@@ -41,8 +47,14 @@ describe('docker-compose.yml', () => {
 
   it.each(Object.keys(APP_CONFIGS))('sets no variable that %s does not read', (app) => {
     // The AWS SDK reads its credentials itself, from the standard variables.
-    const known = [...Object.keys(APP_CONFIGS[app].shape), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
-    const unknown = Object.keys(compose.services[app]?.environment ?? {}).filter((name) => !known.includes(name));
+    const known = [
+      ...Object.keys(APP_CONFIGS[app].shape),
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+    ];
+    const unknown = Object.keys(compose.services[app]?.environment ?? {}).filter(
+      (name) => !known.includes(name),
+    );
     expect(unknown).toEqual([]);
   });
 });

@@ -6,7 +6,13 @@ import { migrateAll, migrateEnvFrom } from '../../tools/cli/migrate-all.js';
 /** Connects as a service's own role, with the password the stack gave it. */
 async function connectAs(role: string, password: string): Promise<Client> {
   const { db } = testEnv();
-  const client = new Client({ host: db.host, port: db.port, database: db.database, user: role, password });
+  const client = new Client({
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    user: role,
+    password,
+  });
   await client.connect();
   return client;
 }
@@ -23,9 +29,15 @@ describe('one schema and one role per service (real PostgreSQL)', () => {
     try {
       const own = await catalog.query('SELECT count(*) FROM catalog.outbox');
       expect(own.rows).toHaveLength(1);
-      await expect(catalog.query('SELECT * FROM builder.rebuild_requests')).rejects.toThrow(/permission denied for schema builder/);
-      await expect(catalog.query('SELECT * FROM builder.outbox')).rejects.toThrow(/permission denied/);
-      await expect(catalog.query('CREATE TABLE public.sneaky (id int)')).rejects.toThrow(/permission denied/);
+      await expect(catalog.query('SELECT * FROM builder.rebuild_requests')).rejects.toThrow(
+        /permission denied for schema builder/,
+      );
+      await expect(catalog.query('SELECT * FROM builder.outbox')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(catalog.query('CREATE TABLE public.sneaky (id int)')).rejects.toThrow(
+        /permission denied/,
+      );
     } finally {
       await catalog.end();
     }

@@ -32,9 +32,12 @@ export function migrateEnvFrom(env: NodeJS.ProcessEnv): MigrateEnv {
     database: need('DB_NAME', 'ami'),
     adminUser: need('DB_ADMIN_USER'),
     adminPassword: need('DB_ADMIN_PASSWORD'),
-    passwords: Object.fromEntries(SERVICE_NAMES.map((s) => [s, need(passwordVariable(s))])) as Record<ServiceName, string>,
+    passwords: Object.fromEntries(
+      SERVICE_NAMES.map((s) => [s, need(passwordVariable(s))]),
+    ) as Record<ServiceName, string>,
   };
-  if (missing.length) throw new Error(`migrate: missing environment variables: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new Error(`migrate: missing environment variables: ${missing.join(', ')}`);
   return result;
 }
 
@@ -42,13 +45,27 @@ export function migrateEnvFrom(env: NodeJS.ProcessEnv): MigrateEnv {
  * Creates each service's role and schema (as the admin role), then runs that service's
  * migrations as the service's own role, so every table is owned by the service that uses it.
  */
-export async function migrateAll(env: MigrateEnv, log: (line: string) => void = console.log): Promise<void> {
-  const admin = new Client({ host: env.host, port: env.port, database: env.database, user: env.adminUser, password: env.adminPassword });
+export async function migrateAll(
+  env: MigrateEnv,
+  log: (line: string) => void = console.log,
+): Promise<void> {
+  const admin = new Client({
+    host: env.host,
+    port: env.port,
+    database: env.database,
+    user: env.adminUser,
+    password: env.adminPassword,
+  });
   await admin.connect();
   try {
     await lockDownDatabase(admin, env.database);
     for (const service of SERVICE_NAMES) {
-      await bootstrapServiceRole(admin, env.database, SERVICE_DATABASES[service].schema, env.passwords[service]);
+      await bootstrapServiceRole(
+        admin,
+        env.database,
+        SERVICE_DATABASES[service].schema,
+        env.passwords[service],
+      );
     }
   } finally {
     await admin.end();
@@ -57,7 +74,14 @@ export async function migrateAll(env: MigrateEnv, log: (line: string) => void = 
     const db = SERVICE_DATABASES[service];
     const dataSource = new DataSource(
       databaseOptions(
-        { host: env.host, port: env.port, database: env.database, user: db.schema, password: env.passwords[service], poolSize: 1 },
+        {
+          host: env.host,
+          port: env.port,
+          database: env.database,
+          user: db.schema,
+          password: env.passwords[service],
+          poolSize: 1,
+        },
         db,
       ),
     );

@@ -5,6 +5,9 @@ import { builderDatabase } from './database/builder.database.js';
 import { RebuildRequestsModule } from './rebuild-requests/rebuild-requests.module.js';
 
 @Module({
-  imports: [ServiceModule.forService({ name: 'builder', config: builderConfigSchema, ...builderDatabase }), RebuildRequestsModule],
+  imports: [
+    ServiceModule.forService({ name: 'builder', config: builderConfigSchema, ...builderDatabase }),
+    RebuildRequestsModule,
+  ],
 })
 export class BuilderModule {}

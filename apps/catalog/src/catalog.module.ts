@@ -8,7 +8,10 @@ import { MoveChannel } from './channels/move-channel.use-case.js';
 import { catalogConfigSchema } from './config/catalog.config.js';
 import { catalogDatabase } from './database/catalog.database.js';
 import { ApplyFamilySpec } from './families/apply-family-spec.use-case.js';
-import { FamiliesHttpController, SpecsHttpController } from './families/families.http-controller.js';
+import {
+  FamiliesHttpController,
+  SpecsHttpController,
+} from './families/families.http-controller.js';
 import { FamiliesRepository } from './families/families.repository.js';
 import { CatalogGrpcController } from './grpc/catalog.grpc-controller.js';
 import { ImportImages } from './imports/import-images.use-case.js';
@@ -27,7 +30,11 @@ import { VersionsMessageController } from './versions/versions.message-controlle
 import { VersionsRepository } from './versions/versions.repository.js';
 
 @Module({
-  imports: [ServiceModule.forService({ name: 'catalog', config: catalogConfigSchema, ...catalogDatabase }), AuthModule, AwsModule],
+  imports: [
+    ServiceModule.forService({ name: 'catalog', config: catalogConfigSchema, ...catalogDatabase }),
+    AuthModule,
+    AwsModule,
+  ],
   controllers: [
     FamiliesHttpController,
     SpecsHttpController,

@@ -3,4 +3,9 @@ import { runService } from '@ami/runtime';
 import { CatalogModule } from './catalog.module.js';
 import { configureCatalog } from './configure-catalog.js';
 
-void runService(CatalogModule, { name: 'catalog', schema: 'catalog', consumeEvents: true, configure: configureCatalog });
+void runService(CatalogModule, {
+  name: 'catalog',
+  schema: 'catalog',
+  consumeEvents: true,
+  configure: configureCatalog,
+});

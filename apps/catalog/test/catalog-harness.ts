@@ -9,14 +9,23 @@ import { freePort, startServiceForTest, testKafka } from '@ami/testing';
 import { CatalogModule } from '../src/catalog.module.js';
 import { configureCatalog } from '../src/configure-catalog.js';
 
-export const SECRET = process.env.AUTH_JWT_SECRET ?? 'ami-local-development-secret-not-for-production';
+export const SECRET =
+  process.env.AUTH_JWT_SECRET ?? 'ami-local-development-secret-not-for-production';
 
 export interface CatalogHarness {
   app: INestApplication;
   url: string;
   grpcUrl: string;
   token(role: 'reader' | 'operator' | 'admin', subject?: string): Promise<string>;
-  http(method: string, path: string, options?: { role?: 'reader' | 'operator' | 'admin' | null; body?: unknown; contentType?: string }): Promise<{ status: number; body: any }>;
+  http(
+    method: string,
+    path: string,
+    options?: {
+      role?: 'reader' | 'operator' | 'admin' | null;
+      body?: unknown;
+      contentType?: string;
+    },
+  ): Promise<{ status: number; body: any }>;
   grpcClient(): any;
   publish<T extends EventType>(type: T, data: PayloadOf<T>, key: string): Promise<string>;
   close(): Promise<void>;
@@ -38,7 +47,8 @@ export async function startCatalog(): Promise<CatalogHarness> {
   const producer = kafka.producer();
   await producer.connect();
   const clients: grpc.Client[] = [];
-  const token = (role: 'reader' | 'operator' | 'admin', subject = `${role}-user`) => mintToken({ subject, roles: [role], secret: SECRET, expiresIn: 3600 });
+  const token = (role: 'reader' | 'operator' | 'admin', subject = `${role}-user`) =>
+    mintToken({ subject, roles: [role], secret: SECRET, expiresIn: 3600 });
   return {
     app,
     url,
@@ -59,15 +69,27 @@ export async function startCatalog(): Promise<CatalogHarness> {
     },
     grpcClient() {
       const root = fileURLToPath(new URL('../../../libs/contracts/proto', import.meta.url));
-      const definition = protoLoader.loadSync(`${root}/ami/catalog/v1/catalog.proto`, { keepCase: false, longs: String, enums: String, defaults: true, includeDirs: [root] });
+      const definition = protoLoader.loadSync(`${root}/ami/catalog/v1/catalog.proto`, {
+        keepCase: false,
+        longs: String,
+        enums: String,
+        defaults: true,
+        includeDirs: [root],
+      });
       const loaded = grpc.loadPackageDefinition(definition) as any;
-      const client = new loaded.ami.catalog.v1.CatalogService(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      const client = new loaded.ami.catalog.v1.CatalogService(
+        `127.0.0.1:${grpcPort}`,
+        grpc.credentials.createInsecure(),
+      );
       clients.push(client);
       return client;
     },
     async publish(type, data, key) {
       const event = createEnvelope(type, data, { source: '/test' });
-      await producer.send({ topic: (await import('@ami/contracts')).EventCatalog[type].topic, messages: [{ key, value: JSON.stringify(event) }] });
+      await producer.send({
+        topic: (await import('@ami/contracts')).EventCatalog[type].topic,
+        messages: [{ key, value: JSON.stringify(event) }],
+      });
       return event.id;
     },
     async close() {
@@ -79,8 +101,17 @@ export async function startCatalog(): Promise<CatalogHarness> {
 }
 
 /** Calls a unary gRPC method with a bearer token; resolves to { error, value }. */
-export function grpcCall(client: any, method: string, request: unknown, token?: string): Promise<{ error: grpc.ServiceError | null; value: any }> {
+export function grpcCall(
+  client: any,
+  method: string,
+  request: unknown,
+  token?: string,
+): Promise<{ error: grpc.ServiceError | null; value: any }> {
   const metadata = new grpc.Metadata();
   if (token) metadata.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) => client[method](request, metadata, (error: grpc.ServiceError | null, value: any) => resolve({ error, value })));
+  return new Promise((resolve) =>
+    client[method](request, metadata, (error: grpc.ServiceError | null, value: any) =>
+      resolve({ error, value }),
+    ),
+  );
 }

@@ -9,7 +9,9 @@ export function baseSpec(name: string): FamilySpecInput {
   return {
     name,
     owner: 'platform-team',
-    source: { ssmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' },
+    source: {
+      ssmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    },
     build: { region: 'us-east-1' },
     distribution: { regions: ['us-east-1', 'eu-west-1'] },
     sharing: { accounts: ['111122223333'] },
@@ -17,10 +19,22 @@ export function baseSpec(name: string): FamilySpecInput {
 }
 
 export function childSpec(name: string, parent: string): FamilySpecInput {
-  return { ...baseSpec(name), owner: 'web-team', source: { family: { name: parent, channel: 'prod' } } };
+  return {
+    ...baseSpec(name),
+    owner: 'web-team',
+    source: { family: { name: parent, channel: 'prod' } },
+  };
 }
 
-export function buildSucceeded(family: string, version: string, options: { parent?: { family: string; version: string }; imageId?: string; finishedAt?: string } = {}): BuildSucceeded {
+export function buildSucceeded(
+  family: string,
+  version: string,
+  options: {
+    parent?: { family: string; version: string };
+    imageId?: string;
+    finishedAt?: string;
+  } = {},
+): BuildSucceeded {
   const now = options.finishedAt ?? new Date().toISOString();
   return {
     buildId: crypto.randomUUID(),
@@ -28,8 +42,18 @@ export function buildSucceeded(family: string, version: string, options: { paren
     version,
     specVersion: 1,
     recipeDigest: 'sha256:test',
-    source: { imageId: amiId(), region: 'us-east-1', description: 'test source', parent: options.parent ?? null },
-    image: { region: 'us-east-1', imageId: options.imageId ?? amiId(), name: `${family}/${version}`, snapshotIds: [snapId()] },
+    source: {
+      imageId: amiId(),
+      region: 'us-east-1',
+      description: 'test source',
+      parent: options.parent ?? null,
+    },
+    image: {
+      region: 'us-east-1',
+      imageId: options.imageId ?? amiId(),
+      name: `${family}/${version}`,
+      snapshotIds: [snapId()],
+    },
     startedAt: now,
     finishedAt: now,
   };

@@ -4,6 +4,12 @@ import { maintenance_scannerConfigSchema } from './config/maintenance-scanner.co
 import { maintenance_scannerDatabase } from './database/maintenance-scanner.database.js';
 
 @Module({
-  imports: [ServiceModule.forService({ name: 'maintenance-scanner', config: maintenance_scannerConfigSchema, ...maintenance_scannerDatabase })],
+  imports: [
+    ServiceModule.forService({
+      name: 'maintenance-scanner',
+      config: maintenance_scannerConfigSchema,
+      ...maintenance_scannerDatabase,
+    }),
+  ],
 })
 export class MaintenanceScannerModule {}

@@ -4,6 +4,12 @@ import { permissionsConfigSchema } from './config/permissions.config.js';
 import { permissionsDatabase } from './database/permissions.database.js';
 
 @Module({
-  imports: [ServiceModule.forService({ name: 'permissions', config: permissionsConfigSchema, ...permissionsDatabase })],
+  imports: [
+    ServiceModule.forService({
+      name: 'permissions',
+      config: permissionsConfigSchema,
+      ...permissionsDatabase,
+    }),
+  ],
 })
 export class PermissionsModule {}

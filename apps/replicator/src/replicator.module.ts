@@ -4,6 +4,12 @@ import { replicatorConfigSchema } from './config/replicator.config.js';
 import { replicatorDatabase } from './database/replicator.database.js';
 
 @Module({
-  imports: [ServiceModule.forService({ name: 'replicator', config: replicatorConfigSchema, ...replicatorDatabase })],
+  imports: [
+    ServiceModule.forService({
+      name: 'replicator',
+      config: replicatorConfigSchema,
+      ...replicatorDatabase,
+    }),
+  ],
 })
 export class ReplicatorModule {}

@@ -4,7 +4,10 @@ import { env } from './load-config.js';
 /** Variables every service reads: its HTTP port, the database, the broker, logging, platform policy. */
 export const commonConfigShape = {
   NODE_ENV: env.enumOf(['development', 'test', 'production'] as const, 'development'),
-  LOG_LEVEL: env.enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  LOG_LEVEL: env.enumOf(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    'info',
+  ),
   HTTP_PORT: env.port(),
   HTTP_HOST: env.string('127.0.0.1'),
   DB_HOST: env.string('127.0.0.1'),

@@ -16,12 +16,19 @@ export const SERVICE_IDENTITY = Symbol('SERVICE_IDENTITY');
 @Module({})
 export class ConfigModule {
   /** Validates the environment once at boot; the app refuses to start on any problem. */
-  static forService<S extends z.ZodObject>(name: string, schema: S, env = process.env): DynamicModule {
+  static forService<S extends z.ZodObject>(
+    name: string,
+    schema: S,
+    env = process.env,
+  ): DynamicModule {
     return {
       module: ConfigModule,
       providers: [
         // Loaded when the app is created, so a bad variable fails NestFactory.create with a ConfigError.
-        { provide: APP_CONFIG, useFactory: () => loadConfig(schema, env) as z.infer<S> & CommonConfig },
+        {
+          provide: APP_CONFIG,
+          useFactory: () => loadConfig(schema, env) as z.infer<S> & CommonConfig,
+        },
         { provide: SERVICE_IDENTITY, useValue: { name } satisfies ServiceIdentity },
       ],
       exports: [APP_CONFIG, SERVICE_IDENTITY],

@@ -41,7 +41,8 @@ export const env = {
       ? z.coerce.number().int().min(1).max(65535)
       : z.coerce.number().int().min(0).max(65535).default(def),
   int: (def: number, min = 0) => z.coerce.number().int().min(min).default(def),
-  string: (def?: string) => (def === undefined ? z.string().min(1) : z.string().min(1).default(def)),
+  string: (def?: string) =>
+    def === undefined ? z.string().min(1) : z.string().min(1).default(def),
   secret: () => z.string().min(1),
   bool: (def: boolean) =>
     z

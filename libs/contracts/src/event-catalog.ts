@@ -21,7 +21,10 @@ export const EventCatalog = {
   [E.COPY_STARTED]: { topic: Topics.Copies, schema: E.copyStartedSchema },
   [E.COPY_SUCCEEDED]: { topic: Topics.Copies, schema: E.copySucceededSchema },
   [E.COPY_FAILED]: { topic: Topics.Copies, schema: E.copyFailedSchema },
-  [E.LAUNCH_PERMISSIONS_APPLIED]: { topic: Topics.LaunchPermissions, schema: E.launchPermissionsAppliedSchema },
+  [E.LAUNCH_PERMISSIONS_APPLIED]: {
+    topic: Topics.LaunchPermissions,
+    schema: E.launchPermissionsAppliedSchema,
+  },
   [E.IMAGE_LIFECYCLE_CHANGED]: { topic: Topics.Lifecycle, schema: E.imageLifecycleChangedSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 

@@ -13,10 +13,16 @@ export const PUBLIC_TOPICS = [Topics.RebuildRequests, Topics.Audit] as const;
  */
 export function topicJsonSchema(topic: string): Record<string, unknown> {
   const variants = eventTypesOn(topic).map((type: EventType) =>
-    cloudEventSchema.extend({ type: z.literal(type), data: EventCatalog[type].schema as z.ZodType }),
+    cloudEventSchema.extend({
+      type: z.literal(type),
+      data: EventCatalog[type].schema as z.ZodType,
+    }),
   );
   if (variants.length === 0) throw new Error(`no event types on topic ${topic}`);
-  const schema = variants.length === 1 ? variants[0] : z.union(variants as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+  const schema =
+    variants.length === 1
+      ? variants[0]
+      : z.union(variants as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
   return {
     $id: `https://ami-factory.dev/schemas/${topic}.json`,
     title: `Messages on ${topic}`,
@@ -30,7 +36,12 @@ export function familySpecJsonSchema(): Record<string, unknown> {
   return {
     $id: 'https://ami-factory.dev/schemas/family-spec.json',
     title: 'Image family spec',
-    description: 'An image family: source, build recipe, distribution, sharing and maintenance policy.',
-    ...z.toJSONSchema(familySpecSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }),
+    description:
+      'An image family: source, build recipe, distribution, sharing and maintenance policy.',
+    ...z.toJSONSchema(familySpecSchema, {
+      target: 'draft-2020-12',
+      io: 'input',
+      unrepresentable: 'any',
+    }),
   };
 }

@@ -31,7 +31,9 @@ export interface MessagingModuleOptions {
 }
 
 @Injectable()
-export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class MessagingLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private relay?: OutboxRelay;
   private admin?: Admin;
 
@@ -63,7 +65,11 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
 
   onApplicationBootstrap() {
     if (!this.config.OUTBOX_RELAY_ENABLED) return;
-    const published = this.metrics.counter('ami_outbox_published_total', 'Events published from the outbox', ['topic']);
+    const published = this.metrics.counter(
+      'ami_outbox_published_total',
+      'Events published from the outbox',
+      ['topic'],
+    );
     this.relay = new OutboxRelay({
       schema: this.options.schema,
       kafka: this.kafka,
@@ -77,7 +83,8 @@ export class MessagingLifecycle implements OnModuleInit, OnApplicationBootstrap,
         user: this.config.DB_USER,
         password: this.config.DB_PASSWORD,
       },
-      onPublished: (count, topics) => topics.forEach((t) => published.inc({ topic: t }, count / topics.length)),
+      onPublished: (count, topics) =>
+        topics.forEach((t) => published.inc({ topic: t }, count / topics.length)),
     });
     this.relay.start();
   }
@@ -100,7 +107,10 @@ export class MessagingModule {
           provide: KAFKA,
           inject: [APP_CONFIG, SERVICE_IDENTITY, ROOT_LOGGER],
           useFactory: (config: CommonConfig, identity: ServiceIdentity, logger: Logger) =>
-            createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? identity.name }, logger),
+            createKafka(
+              { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? identity.name },
+              logger,
+            ),
         },
         {
           provide: EventPublisher,
@@ -108,7 +118,11 @@ export class MessagingModule {
           useFactory: (config: MessagingConfig, identity: ServiceIdentity) =>
             new EventPublisher(options.schema, `/ami/${identity.name}`, config.MAX_MESSAGE_BYTES),
         },
-        { provide: AuditRecorder, inject: [EventPublisher], useFactory: (p: EventPublisher) => new AuditRecorder(p) },
+        {
+          provide: AuditRecorder,
+          inject: [EventPublisher],
+          useFactory: (p: EventPublisher) => new AuditRecorder(p),
+        },
         MessagingLifecycle,
       ],
       exports: [KAFKA, EventPublisher, AuditRecorder],
@@ -124,7 +138,10 @@ export function createEventServer(
   const config = get<MessagingConfig>(APP_CONFIG);
   const identity = get<ServiceIdentity>(SERVICE_IDENTITY);
   const metrics = get<MetricsService>(MetricsService);
-  const consumed = metrics.counter('ami_events_consumed_total', 'Events consumed, by outcome', ['topic', 'outcome']);
+  const consumed = metrics.counter('ami_events_consumed_total', 'Events consumed, by outcome', [
+    'topic',
+    'outcome',
+  ]);
   return new KafkaEventServer({
     kafka: get<Kafka>(KAFKA),
     groupId: options.groupId ?? config.KAFKA_GROUP_ID ?? identity.name,

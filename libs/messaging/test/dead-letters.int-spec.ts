@@ -1,6 +1,19 @@
-import { ALL_TOPICS, createEnvelope, deadLetterTopic, REBUILD_REQUESTED, Topics } from '@ami/contracts';
+import {
+  ALL_TOPICS,
+  createEnvelope,
+  deadLetterTopic,
+  REBUILD_REQUESTED,
+  Topics,
+} from '@ami/contracts';
 import { DLQ_HEADERS, ensureTopics, headerValue, replayDeadLetters } from '@ami/messaging';
-import { collect, eventually, scratchSchema, ScratchSchema, testKafka, uniqueName } from '@ami/testing';
+import {
+  collect,
+  eventually,
+  scratchSchema,
+  ScratchSchema,
+  testKafka,
+  uniqueName,
+} from '@ami/testing';
 import { startEffectConsumer } from './effect-consumer.js';
 
 describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', () => {
@@ -23,16 +36,31 @@ describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', ()
     const consumer = await startEffectConsumer(db, runId, { maxMessageBytes: 4096 });
 
     const valid = (reason: string, id?: string) =>
-      JSON.stringify(createEnvelope(REBUILD_REQUESTED, { family, reason, requestedBy: runId }, { source: '/test', id }));
+      JSON.stringify(
+        createEnvelope(
+          REBUILD_REQUESTED,
+          { family, reason, requestedBy: runId },
+          { source: '/test', id },
+        ),
+      );
     const first = valid('1');
     const values: Array<{ value: string; expect?: string }> = [
       { value: `{"not json": ${runId}`, expect: 'malformed-json' },
       { value: JSON.stringify({ hello: runId }), expect: 'invalid-envelope' },
       {
-        value: JSON.stringify(createEnvelope(REBUILD_REQUESTED, { family: 'NOT A FAMILY', reason: runId, requestedBy: runId }, { source: '/test' })),
+        value: JSON.stringify(
+          createEnvelope(
+            REBUILD_REQUESTED,
+            { family: 'NOT A FAMILY', reason: runId, requestedBy: runId },
+            { source: '/test' },
+          ),
+        ),
         expect: 'invalid-payload',
       },
-      { value: JSON.stringify(createEnvelope('ami.nope.happened', { runId }, { source: '/test' })), expect: 'unknown-event-type' },
+      {
+        value: JSON.stringify(createEnvelope('ami.nope.happened', { runId }, { source: '/test' })),
+        expect: 'unknown-event-type',
+      },
       { value: JSON.stringify({ runId, padding: 'x'.repeat(8000) }), expect: 'oversized' },
       { value: valid('explode'), expect: 'processing-failed' },
       { value: valid('refuse'), expect: 'processing-failed' },
@@ -43,11 +71,20 @@ describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', ()
     const producer = kafka.producer();
     await producer.connect();
     // One key: every message lands on the same partition, in this order.
-    await producer.send({ topic: Topics.RebuildRequests, messages: values.map((v) => ({ key: family, value: v.value })) });
+    await producer.send({
+      topic: Topics.RebuildRequests,
+      messages: values.map((v) => ({ key: family, value: v.value })),
+    });
     await producer.disconnect();
 
-    await eventually(async () => (await consumer.effects()).length === 2, 30_000, 'the two valid events to be applied');
-    const letters = await dlq.waitFor((m) => m.filter((x) => x.message.key?.toString() === family).length === 7);
+    await eventually(
+      async () => (await consumer.effects()).length === 2,
+      30_000,
+      'the two valid events to be applied',
+    );
+    const letters = await dlq.waitFor(
+      (m) => m.filter((x) => x.message.key?.toString() === family).length === 7,
+    );
     await consumer.close();
     await dlq.stop();
 
@@ -57,13 +94,24 @@ describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', ()
       [2, 1],
     ]);
     const mine = letters.filter((x) => x.message.key?.toString() === family);
-    expect(mine.map((x) => headerValue(x.message.headers, DLQ_HEADERS.kind))).toEqual(values.filter((v) => v.expect).map((v) => v.expect));
-    const byKind = (kind: string) => mine.filter((x) => headerValue(x.message.headers, DLQ_HEADERS.kind) === kind);
-    expect(headerValue(byKind('invalid-payload')[0].message.headers, DLQ_HEADERS.reason)).toMatch(/family: family must be lowercase/);
-    expect(headerValue(byKind('unknown-event-type')[0].message.headers, DLQ_HEADERS.reason)).toContain('ami.nope.happened');
-    expect(headerValue(byKind('oversized')[0].message.headers, DLQ_HEADERS.reason)).toMatch(/over the 4096-byte limit/);
+    expect(mine.map((x) => headerValue(x.message.headers, DLQ_HEADERS.kind))).toEqual(
+      values.filter((v) => v.expect).map((v) => v.expect),
+    );
+    const byKind = (kind: string) =>
+      mine.filter((x) => headerValue(x.message.headers, DLQ_HEADERS.kind) === kind);
+    expect(headerValue(byKind('invalid-payload')[0].message.headers, DLQ_HEADERS.reason)).toMatch(
+      /family: family must be lowercase/,
+    );
+    expect(
+      headerValue(byKind('unknown-event-type')[0].message.headers, DLQ_HEADERS.reason),
+    ).toContain('ami.nope.happened');
+    expect(headerValue(byKind('oversized')[0].message.headers, DLQ_HEADERS.reason)).toMatch(
+      /over the 4096-byte limit/,
+    );
     const [exploded, refused] = byKind('processing-failed');
-    expect(headerValue(exploded.message.headers, DLQ_HEADERS.reason)).toBe('handler exploded on purpose');
+    expect(headerValue(exploded.message.headers, DLQ_HEADERS.reason)).toBe(
+      'handler exploded on purpose',
+    );
     expect(headerValue(exploded.message.headers, DLQ_HEADERS.attempts)).toBe('3');
     expect(headerValue(refused.message.headers, DLQ_HEADERS.attempts)).toBe('1');
     for (const letter of mine) {
@@ -83,16 +131,33 @@ describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', ()
       messages: [
         {
           key: family,
-          value: JSON.stringify(createEnvelope(REBUILD_REQUESTED, { family, reason: '7', requestedBy: runId }, { source: '/test' })),
-          headers: { [DLQ_HEADERS.topic]: Topics.RebuildRequests, [DLQ_HEADERS.reason]: 'database was down' },
+          value: JSON.stringify(
+            createEnvelope(
+              REBUILD_REQUESTED,
+              { family, reason: '7', requestedBy: runId },
+              { source: '/test' },
+            ),
+          ),
+          headers: {
+            [DLQ_HEADERS.topic]: Topics.RebuildRequests,
+            [DLQ_HEADERS.reason]: 'database was down',
+          },
         },
       ],
     });
     await producer.disconnect();
     const consumer = await startEffectConsumer(db, runId);
-    const result = await replayDeadLetters(kafka, Topics.RebuildRequests, uniqueName('replay-group'));
+    const result = await replayDeadLetters(
+      kafka,
+      Topics.RebuildRequests,
+      uniqueName('replay-group'),
+    );
     expect(result.byOriginalTopic[Topics.RebuildRequests]).toBeGreaterThanOrEqual(1);
-    await eventually(async () => (await consumer.effects()).some((e) => e.family === family), 30_000, 'the replayed event to be applied');
+    await eventually(
+      async () => (await consumer.effects()).some((e) => e.family === family),
+      30_000,
+      'the replayed event to be applied',
+    );
     await consumer.close();
   });
 });

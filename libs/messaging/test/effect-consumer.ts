@@ -7,7 +7,11 @@ import { ScratchSchema, testEnv, uniqueName } from '@ami/testing';
  * A real KafkaEventServer whose handler records each event's effect in a table, counting how
  * many times it was applied. Events of other test runs (same topic) are ignored.
  */
-export async function startEffectConsumer(db: ScratchSchema, runId: string, opts: { maxMessageBytes?: number } = {}) {
+export async function startEffectConsumer(
+  db: ScratchSchema,
+  runId: string,
+  opts: { maxMessageBytes?: number } = {},
+) {
   await db.dataSource.query(
     `CREATE TABLE IF NOT EXISTS "${db.schema}".effects (event_id text PRIMARY KEY, family text NOT NULL, seq int NOT NULL, applied int NOT NULL)`,
   );
@@ -34,11 +38,17 @@ export async function startEffectConsumer(db: ScratchSchema, runId: string, opts
     },
     true,
   );
-  await new Promise<void>((resolve, reject) => server.listen((err?: unknown) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.listen((err?: unknown) => (err ? reject(err) : resolve())),
+  );
   return {
     server,
-    async effects(): Promise<Array<{ event_id: string; family: string; seq: number; applied: number }>> {
-      return db.dataSource.query(`SELECT event_id, family, seq, applied FROM "${db.schema}".effects`);
+    async effects(): Promise<
+      Array<{ event_id: string; family: string; seq: number; applied: number }>
+    > {
+      return db.dataSource.query(
+        `SELECT event_id, family, seq, applied FROM "${db.schema}".effects`,
+      );
     },
     close: () => server.close(),
   };

@@ -3,7 +3,15 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { ALL_TOPICS, REBUILD_REQUESTED, Topics } from '@ami/contracts';
 import { createKafka, ensureTopics, EventPublisher, OutboxRelay } from '@ami/messaging';
-import { collect, eventually, scratchSchema, ScratchSchema, testEnv, testKafka, uniqueName } from '@ami/testing';
+import {
+  collect,
+  eventually,
+  scratchSchema,
+  ScratchSchema,
+  testEnv,
+  testKafka,
+  uniqueName,
+} from '@ami/testing';
 import { startEffectConsumer } from './effect-consumer.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/relay-process.mjs', import.meta.url));
@@ -15,7 +23,12 @@ async function enqueue(db: ScratchSchema, runId: string, count: number, families
     await db.dataSource.transaction(async (tx) => {
       for (let i = start; i < Math.min(count, start + 200); i++) {
         const family = `${runId}-f${i % families}`;
-        await publisher.publish(tx, REBUILD_REQUESTED, { family, reason: String(i), requestedBy: runId }, { key: family });
+        await publisher.publish(
+          tx,
+          REBUILD_REQUESTED,
+          { family, reason: String(i), requestedBy: runId },
+          { key: family },
+        );
       }
     });
   }
@@ -46,9 +59,13 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
     const collector = await collect(testKafka(), [Topics.RebuildRequests]);
     const consumer = await startEffectConsumer(db, runId);
 
-    const child = spawn(process.execPath, [fixture, db.schema, JSON.stringify(db.connection), testEnv().kafkaBrokers.join(','), '50'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [fixture, db.schema, JSON.stringify(db.connection), testEnv().kafkaBrokers.join(','), '50'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let published = 0;
     child.stdout.on('data', (chunk: Buffer) => {
       for (const m of chunk.toString().matchAll(/published (\d+)/g)) published += Number(m[1]);
@@ -56,13 +73,29 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
     await eventually(() => published >= 300, 30_000, 'the relay process to publish a few batches');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const { rows } = await db.dataSource.query(`SELECT count(*)::int AS n FROM "${db.schema}".outbox WHERE published_at IS NULL`).then((r) => ({ rows: r }));
+    const { rows } = await db.dataSource
+      .query(`SELECT count(*)::int AS n FROM "${db.schema}".outbox WHERE published_at IS NULL`)
+      .then((r) => ({ rows: r }));
     expect(rows[0].n).toBeGreaterThan(0); // it really died with work left
 
-    const relay = new OutboxRelay({ schema: db.schema, database: db.connection, kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'relay-2' }), logger: silent, batchSize: 50, pollIntervalMs: 50 });
+    const relay = new OutboxRelay({
+      schema: db.schema,
+      database: db.connection,
+      kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'relay-2' }),
+      logger: silent,
+      batchSize: 50,
+      pollIntervalMs: 50,
+    });
     relay.start();
-    const mine = () => collector.messages.map((m) => JSON.parse(m.message.value!.toString())).filter((e) => e.data.requestedBy === runId);
-    await eventually(() => new Set(mine().map((e) => e.id)).size === total, 60_000, `all ${total} events on Kafka`);
+    const mine = () =>
+      collector.messages
+        .map((m) => JSON.parse(m.message.value!.toString()))
+        .filter((e) => e.data.requestedBy === runId);
+    await eventually(
+      () => new Set(mine().map((e) => e.id)).size === total,
+      60_000,
+      `all ${total} events on Kafka`,
+    );
     await relay.stop();
     await collector.stop();
 
@@ -71,13 +104,21 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
     // First deliveries of each family arrive in the order they were written.
     const seen = new Set<string>();
     const firsts = events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
-    for (const [, seqs] of sequencesPerFamily(firsts.map((e) => ({ family: e.data.family, seq: Number(e.data.reason) })))) {
+    for (const [, seqs] of sequencesPerFamily(
+      firsts.map((e) => ({ family: e.data.family, seq: Number(e.data.reason) })),
+    )) {
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     }
-    const unpublished = await db.dataSource.query(`SELECT count(*)::int AS n FROM "${db.schema}".outbox WHERE published_at IS NULL`);
+    const unpublished = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM "${db.schema}".outbox WHERE published_at IS NULL`,
+    );
     expect(unpublished[0].n).toBe(0);
 
-    await eventually(async () => (await consumer.effects()).length === total, 60_000, `all ${total} effects applied`);
+    await eventually(
+      async () => (await consumer.effects()).length === total,
+      60_000,
+      `all ${total} effects applied`,
+    );
     await consumer.close();
     const effects = await consumer.effects();
     expect(effects.filter((e) => e.applied !== 1)).toEqual([]);
@@ -88,19 +129,32 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
     const total = 600;
     const collector = await collect(testKafka(), [Topics.RebuildRequests]);
     const make = (id: string) =>
-      new OutboxRelay({ schema: db.schema, database: db.connection, kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: id }), logger: silent, batchSize: 25, pollIntervalMs: 20, standbyIntervalMs: 100 });
+      new OutboxRelay({
+        schema: db.schema,
+        database: db.connection,
+        kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: id }),
+        logger: silent,
+        batchSize: 25,
+        pollIntervalMs: 20,
+        standbyIntervalMs: 100,
+      });
     const [a, b] = [make('relay-a'), make('relay-b')];
     a.start();
     b.start();
     await enqueue(db, runId, total, 5);
-    const mine = () => collector.messages.map((m) => JSON.parse(m.message.value!.toString())).filter((e) => e.data.requestedBy === runId);
+    const mine = () =>
+      collector.messages
+        .map((m) => JSON.parse(m.message.value!.toString()))
+        .filter((e) => e.data.requestedBy === runId);
     await eventually(() => mine().length >= total, 60_000, `all ${total} events on Kafka`);
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
     await Promise.all([a.stop(), b.stop()]);
     await collector.stop();
     const events = mine();
     expect(events).toHaveLength(total); // no double publishing
-    for (const [, seqs] of sequencesPerFamily(events.map((e) => ({ family: e.data.family, seq: Number(e.data.reason) })))) {
+    for (const [, seqs] of sequencesPerFamily(
+      events.map((e) => ({ family: e.data.family, seq: Number(e.data.reason) })),
+    )) {
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     }
   });

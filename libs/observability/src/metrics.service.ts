@@ -24,7 +24,12 @@ export class MetricsService {
     return counter;
   }
 
-  histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
+  histogram(
+    name: string,
+    help: string,
+    labelNames: string[] = [],
+    buckets?: number[],
+  ): Histogram<string> {
     let histogram = this.histograms.get(name);
     if (!histogram) {
       histogram = new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });

@@ -13,7 +13,8 @@ import { MetricsService } from './metrics.service.js';
     {
       provide: ROOT_LOGGER,
       inject: [SERVICE_IDENTITY, APP_CONFIG],
-      useFactory: (identity: ServiceIdentity, config: CommonConfig) => createLogger(identity.name, config.LOG_LEVEL),
+      useFactory: (identity: ServiceIdentity, config: CommonConfig) =>
+        createLogger(identity.name, config.LOG_LEVEL),
     },
   ],
   exports: [MetricsService, HealthRegistry, ROOT_LOGGER],

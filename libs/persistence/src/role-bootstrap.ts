@@ -17,7 +17,9 @@ export async function bootstrapServiceRole(
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   const verb = exists.rowCount ? 'ALTER' : 'CREATE';
   // Passwords cannot be bound as parameters in DDL; quote them as literals instead.
-  await admin.query(`${verb} ROLE ${ident} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(password)}`);
+  await admin.query(
+    `${verb} ROLE ${ident} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(password)}`,
+  );
   await admin.query(`ALTER ROLE ${ident} SET search_path = ${ident}`);
   await admin.query(`GRANT CONNECT ON DATABASE "${database}" TO ${ident}`);
   await admin.query(`CREATE SCHEMA IF NOT EXISTS ${ident} AUTHORIZATION ${ident}`);

@@ -2,7 +2,8 @@
  * An error a caller can act on, independent of transport: HTTP maps it to a status and a
  * problem+json body, gRPC to a status code. Use cases throw these; adapters translate.
  */
-export type AppErrorKind = 'invalid' | 'not-found' | 'conflict' | 'forbidden' | 'precondition' | 'unavailable';
+export type AppErrorKind =
+  'invalid' | 'not-found' | 'conflict' | 'forbidden' | 'precondition' | 'unavailable';
 
 export interface ProblemItem {
   path: string;

@@ -17,11 +17,18 @@ export interface BootOptions {
 }
 
 /** Creates a service's Nest application without listening: used by main.ts and by tests. */
-export async function createServiceApp(module: Type<unknown>, options: BootOptions): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: 1_048_576 }), {
-    bufferLogs: true,
-    abortOnError: false,
-  });
+export async function createServiceApp(
+  module: Type<unknown>,
+  options: BootOptions,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: 1_048_576 }),
+    {
+      bufferLogs: true,
+      abortOnError: false,
+    },
+  );
   const logger = app.get<Logger>(ROOT_LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.enableShutdownHooks();
@@ -54,7 +61,9 @@ export async function runService(module: Type<unknown>, options: BootOptions): P
     if (error instanceof ConfigError) {
       logger.fatal({ problems: error.problems }, error.message);
     } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      logger.fatal(`port already in use: ${(error as Error).message}; set HTTP_PORT to a free port`);
+      logger.fatal(
+        `port already in use: ${(error as Error).message}; set HTTP_PORT to a free port`,
+      );
     } else {
       logger.fatal({ err: error }, `${options.name} failed to start: ${(error as Error).message}`);
     }

@@ -8,7 +8,9 @@ import { HealthRegistry } from '@ami/observability';
 /** Where the .proto files live (libs/contracts/proto), from source or from dist. */
 export function protoRoot(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const repo = here.includes('/dist/') ? here.slice(0, here.indexOf('/dist/')) : here.slice(0, here.indexOf('/libs/'));
+  const repo = here.includes('/dist/')
+    ? here.slice(0, here.indexOf('/dist/'))
+    : here.slice(0, here.indexOf('/libs/'));
   return `${repo}/libs/contracts/proto`;
 }
 
@@ -33,8 +35,16 @@ export function connectGrpc(app: NestFastifyApplication, options: GrpcServerOpti
         url: `${options.host}:${options.port}`,
         package: [...options.packages, 'grpc.health.v1'],
         protoPath: [...options.protos, 'grpc/health/v1/health.proto'].map((p) => `${root}/${p}`),
-        loader: { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [root] },
-        onLoadPackageDefinition: (definition: any, server: any) => new ReflectionService(definition).addToServer(server),
+        loader: {
+          keepCase: false,
+          longs: String,
+          enums: String,
+          defaults: true,
+          oneofs: true,
+          includeDirs: [root],
+        },
+        onLoadPackageDefinition: (definition: any, server: any) =>
+          new ReflectionService(definition).addToServer(server),
       },
     },
     { inheritAppConfig: true },

@@ -13,12 +13,17 @@ export interface Page<T> {
 
 export function parsePageRequest(limit?: string | number, cursor?: string, max = 500): PageRequest {
   const n = limit === undefined || limit === '' ? 100 : Number(limit);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw AppError.invalid(`limit must be an integer from 1 to ${max}`, [{ path: 'limit', message: `must be 1-${max}` }]);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw AppError.invalid(`limit must be an integer from 1 to ${max}`, [
+      { path: 'limit', message: `must be 1-${max}` },
+    ]);
   if (cursor === undefined || cursor === '') return { limit: n };
   try {
     return { limit: n, after: Buffer.from(cursor, 'base64url').toString('utf8') };
   } catch {
-    throw AppError.invalid('cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+    throw AppError.invalid('cursor is not valid', [
+      { path: 'cursor', message: 'not a cursor from this API' },
+    ]);
   }
 }
 
@@ -26,5 +31,10 @@ export function parsePageRequest(limit?: string | number, cursor?: string, max =
 export function toPage<T>(rows: T[], request: PageRequest, keyOf: (row: T) => string): Page<T> {
   const items = rows.slice(0, request.limit);
   const more = rows.length > request.limit;
-  return { items, nextCursor: more ? Buffer.from(keyOf(items[items.length - 1]), 'utf8').toString('base64url') : null };
+  return {
+    items,
+    nextCursor: more
+      ? Buffer.from(keyOf(items[items.length - 1]), 'utf8').toString('base64url')
+      : null,
+  };
 }

@@ -33,18 +33,30 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-function describe(exception: unknown): { status: number; detail: string; errors: unknown[]; headers: Record<string, string> } {
+function describe(exception: unknown): {
+  status: number;
+  detail: string;
+  errors: unknown[];
+  headers: Record<string, string>;
+} {
   if (exception instanceof AppError) {
-    return { status: HTTP_STATUS[exception.kind], detail: exception.message, errors: exception.problems, headers: {} };
+    return {
+      status: HTTP_STATUS[exception.kind],
+      detail: exception.message,
+      errors: exception.problems,
+      headers: {},
+    };
   }
   if (exception instanceof HttpException) {
     const body = exception.getResponse();
     const message = typeof body === 'string' ? body : ((body as any).message ?? exception.message);
-    const headers: Record<string, string> = exception.getStatus() === 401 ? { 'www-authenticate': 'Bearer' } : {};
+    const headers: Record<string, string> =
+      exception.getStatus() === 401 ? { 'www-authenticate': 'Bearer' } : {};
     return {
       status: exception.getStatus(),
       detail: Array.isArray(message) ? message.join('; ') : String(message),
-      errors: typeof body === 'object' && Array.isArray((body as any).errors) ? (body as any).errors : [],
+      errors:
+        typeof body === 'object' && Array.isArray((body as any).errors) ? (body as any).errors : [],
       headers,
     };
   }
@@ -60,7 +72,10 @@ function rpcError(exception: unknown, host: ArgumentsHost): Observable<never> {
   if (host.getArgByIndex(1) instanceof EventContext) return throwError(() => exception);
   if (exception instanceof AppError) {
     const problems = exception.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    return throwError(() => ({ code: GRPC_STATUS[exception.kind], message: problems ? `${exception.message}: ${problems}` : exception.message }));
+    return throwError(() => ({
+      code: GRPC_STATUS[exception.kind],
+      message: problems ? `${exception.message}: ${problems}` : exception.message,
+    }));
   }
   if (exception instanceof RpcException) return throwError(() => exception.getError());
   return throwError(() => ({ code: 13, message: 'internal error' }));

@@ -14,7 +14,10 @@ export interface ServiceDefinition extends ServiceDatabase {
 /** The mechanisms every service stands on, configured for one service. */
 @Module({})
 export class ServiceModule {
-  static forService(def: ServiceDefinition, imports: ModuleMetadata['imports'] = []): DynamicModule {
+  static forService(
+    def: ServiceDefinition,
+    imports: ModuleMetadata['imports'] = [],
+  ): DynamicModule {
     return {
       module: ServiceModule,
       imports: [

@@ -6,7 +6,13 @@ import { testEnv } from './test-env.js';
 
 export async function adminClient(): Promise<Client> {
   const { db } = testEnv();
-  const client = new Client({ host: db.host, port: db.port, database: db.database, user: db.adminUser, password: db.adminPassword });
+  const client = new Client({
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    user: db.adminUser,
+    password: db.adminPassword,
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -38,8 +44,20 @@ export async function scratchSchema(prefix = 'test'): Promise<ScratchSchema> {
     await admin.end();
   }
   const { db } = testEnv();
-  const connection = { host: db.host, port: db.port, database: db.database, user: db.adminUser, password: db.adminPassword };
-  const dataSource = new DataSource({ type: 'postgres', ...connection, username: db.adminUser, schema, extra: { max: 10 } });
+  const connection = {
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    user: db.adminUser,
+    password: db.adminPassword,
+  };
+  const dataSource = new DataSource({
+    type: 'postgres',
+    ...connection,
+    username: db.adminUser,
+    schema,
+    extra: { max: 10 },
+  });
   await dataSource.initialize();
   return {
     schema,

@@ -4,7 +4,12 @@ import { testEnv } from './test-env.js';
 
 export function testKafka(clientId = 'ami-tests'): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-  return new Kafka({ clientId, brokers: testEnv().kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  return new Kafka({
+    clientId,
+    brokers: testEnv().kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10 },
+  });
 }
 
 export function uniqueName(prefix: string): string {
@@ -21,9 +26,15 @@ export interface CollectedMessage {
  * Reads a topic from its current end in a fresh consumer group and keeps what arrives, so a
  * test can wait for the messages it caused.
  */
-export async function collect(kafka: Kafka, topics: string[]): Promise<{
+export async function collect(
+  kafka: Kafka,
+  topics: string[],
+): Promise<{
   messages: CollectedMessage[];
-  waitFor(predicate: (m: CollectedMessage[]) => boolean, timeoutMs?: number): Promise<CollectedMessage[]>;
+  waitFor(
+    predicate: (m: CollectedMessage[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<CollectedMessage[]>;
   stop(): Promise<void>;
   consumer: Consumer;
 }> {
@@ -33,7 +44,8 @@ export async function collect(kafka: Kafka, topics: string[]): Promise<{
   await admin.connect();
   const startAt = new Map<string, bigint>();
   for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) startAt.set(`${topic}/${p.partition}`, BigInt(p.high));
+    for (const p of await admin.fetchTopicOffsets(topic))
+      startAt.set(`${topic}/${p.partition}`, BigInt(p.high));
   }
   await admin.disconnect();
   const consumer = kafka.consumer({ groupId: uniqueName('collector'), sessionTimeout: 10_000 });
@@ -42,7 +54,8 @@ export async function collect(kafka: Kafka, topics: string[]): Promise<{
   await consumer.subscribe({ topics, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      if (BigInt(message.offset) >= (startAt.get(`${topic}/${partition}`) ?? 0n)) messages.push({ topic, partition, message });
+      if (BigInt(message.offset) >= (startAt.get(`${topic}/${partition}`) ?? 0n))
+        messages.push({ topic, partition, message });
     },
   });
   return {
@@ -57,7 +70,11 @@ export async function collect(kafka: Kafka, topics: string[]): Promise<{
 }
 
 /** Polls until the condition holds, or fails saying what it was waiting for. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

@@ -23,13 +23,19 @@ export async function startServiceForTest(
     DB_PORT: String(env.db.port),
     DB_NAME: env.db.database,
     DB_USER: service.schema,
-    DB_PASSWORD: process.env[`${service.schema.toUpperCase()}_DB_PASSWORD`] ?? `${service.schema}-local-dev`,
+    DB_PASSWORD:
+      process.env[`${service.schema.toUpperCase()}_DB_PASSWORD`] ?? `${service.schema}-local-dev`,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     KAFKA_GROUP_ID: uniqueName(`${service.name}-test`),
     AWS_ENDPOINT_URL: env.awsEndpoint,
     ...overrides,
   });
-  const app = await createServiceApp(module, { name: service.name, schema: service.schema, consumeEvents: service.consumeEvents, configure });
+  const app = await createServiceApp(module, {
+    name: service.name,
+    schema: service.schema,
+    consumeEvents: service.consumeEvents,
+    configure,
+  });
   await app.init();
   await app.startAllMicroservices();
   return app;

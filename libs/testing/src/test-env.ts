@@ -28,6 +28,8 @@ export function testEnv(env: NodeJS.ProcessEnv = process.env): TestEnv {
 export function assertLocalEndpoint(url: string): void {
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) && !host.startsWith('127.')) {
-    throw new Error(`tests refuse to talk to ${url}: the EC2 endpoint must be on loopback (the local emulator)`);
+    throw new Error(
+      `tests refuse to talk to ${url}: the EC2 endpoint must be on loopback (the local emulator)`,
+    );
   }
 }

@@ -7,7 +7,11 @@ import { BuilderModule } from '../builder.module.js';
 describe('builder receives rebuild requests from Kafka (real broker, real database)', () => {
   let app: INestApplication;
   beforeAll(async () => {
-    app = await startServiceForTest(BuilderModule, { name: 'builder', schema: 'builder', consumeEvents: true });
+    app = await startServiceForTest(BuilderModule, {
+      name: 'builder',
+      schema: 'builder',
+      consumeEvents: true,
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -19,32 +23,62 @@ describe('builder receives rebuild requests from Kafka (real broker, real databa
     const family = uniqueName('web-base');
     const event = createEnvelope(
       REBUILD_REQUESTED,
-      { family, reason: 'CVE-2026-0001 in openssl', requestedBy: 'ci:pipeline-42', idempotencyKey: 'ci-42' },
+      {
+        family,
+        reason: 'CVE-2026-0001 in openssl',
+        requestedBy: 'ci:pipeline-42',
+        idempotencyKey: 'ci-42',
+      },
       { source: '/ci/pipeline-42' },
     );
     const producer = kafka.producer();
     await producer.connect();
     // Sent twice: Kafka may redeliver, the inbox must apply it once.
-    await producer.send({ topic: Topics.RebuildRequests, messages: [{ key: family, value: JSON.stringify(event) }] });
-    await producer.send({ topic: Topics.RebuildRequests, messages: [{ key: family, value: JSON.stringify(event) }] });
+    await producer.send({
+      topic: Topics.RebuildRequests,
+      messages: [{ key: family, value: JSON.stringify(event) }],
+    });
+    await producer.send({
+      topic: Topics.RebuildRequests,
+      messages: [{ key: family, value: JSON.stringify(event) }],
+    });
     await producer.disconnect();
 
     const db = app.get(DataSource);
-    const rows = () => db.query('SELECT family, reason, requested_by, idempotency_key, event_id FROM builder.rebuild_requests WHERE family = $1', [family]);
+    const rows = () =>
+      db.query(
+        'SELECT family, reason, requested_by, idempotency_key, event_id FROM builder.rebuild_requests WHERE family = $1',
+        [family],
+      );
     await eventually(async () => (await rows()).length > 0, 30_000, 'the rebuild request row');
-    const auditEvents = await audit.waitFor((m) => m.some((x) => x.message.key?.toString() === family));
+    const auditEvents = await audit.waitFor((m) =>
+      m.some((x) => x.message.key?.toString() === family),
+    );
     await audit.stop();
 
     expect(await rows()).toEqual([
-      { family, reason: 'CVE-2026-0001 in openssl', requested_by: 'ci:pipeline-42', idempotency_key: 'ci-42', event_id: event.id },
+      {
+        family,
+        reason: 'CVE-2026-0001 in openssl',
+        requested_by: 'ci:pipeline-42',
+        idempotency_key: 'ci-42',
+        event_id: event.id,
+      },
     ]);
-    const auditEvent = JSON.parse(auditEvents.find((x) => x.message.key?.toString() === family)!.message.value!.toString());
+    const auditEvent = JSON.parse(
+      auditEvents.find((x) => x.message.key?.toString() === family)!.message.value!.toString(),
+    );
     expect(auditEvent).toMatchObject({
       type: 'ami.audit.recorded',
       source: '/ami/builder',
       correlationid: event.correlationid,
       causationid: event.id,
-      data: { actor: 'ci:pipeline-42', action: 'rebuild.requested', subject: { family }, outcome: 'succeeded' },
+      data: {
+        actor: 'ci:pipeline-42',
+        action: 'rebuild.requested',
+        subject: { family },
+        outcome: 'succeeded',
+      },
     });
   });
 });

@@ -11,7 +11,10 @@ export class RebuildRequestsMessageController {
   constructor(@Inject(ReceiveRebuildRequest) private readonly receive: ReceiveRebuildRequest) {}
 
   @OnEvent(REBUILD_REQUESTED)
-  async onRebuildRequested(@Payload() event: CloudEvent<string, RebuildRequested>, @Ctx() ctx: EventContext) {
+  async onRebuildRequested(
+    @Payload() event: CloudEvent<string, RebuildRequested>,
+    @Ctx() ctx: EventContext,
+  ) {
     await this.receive.execute(ctx.tx, event);
   }
 }

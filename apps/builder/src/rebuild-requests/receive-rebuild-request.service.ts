@@ -9,7 +9,10 @@ import { RebuildRequestEntity } from './rebuild-request.entity.js';
 export class ReceiveRebuildRequest {
   constructor(@Inject(AuditRecorder) private readonly audit: AuditRecorder) {}
 
-  async execute(tx: EntityManager, event: CloudEvent<string, RebuildRequested>): Promise<RebuildRequestEntity> {
+  async execute(
+    tx: EntityManager,
+    event: CloudEvent<string, RebuildRequested>,
+  ): Promise<RebuildRequestEntity> {
     const request = tx.create(RebuildRequestEntity, {
       family: event.data.family,
       reason: event.data.reason,

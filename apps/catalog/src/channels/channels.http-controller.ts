@@ -8,7 +8,13 @@ import { FamiliesRepository } from '../families/families.repository.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { MoveChannel } from './move-channel.use-case.js';
 
-const promoteBody = z.object({ version: z.string().min(1), force: z.boolean().default(false), reason: z.string().max(500).optional() }).strict();
+const promoteBody = z
+  .object({
+    version: z.string().min(1),
+    force: z.boolean().default(false),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
 const rollbackBody = z.object({ reason: z.string().max(500).optional() }).strict();
 const protectionBody = z.object({ protected: z.boolean() }).strict();
 
@@ -39,24 +45,49 @@ export class ChannelsHttpController {
   @Post(':channel/promote')
   @HttpCode(200)
   @RequireRole('operator')
-  @ApiOperation({ summary: 'Point a channel at a version (refused until available in every target region, unless forced)' })
-  promote(@Param('family') family: string, @Param('channel') channel: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  @ApiOperation({
+    summary:
+      'Point a channel at a version (refused until available in every target region, unless forced)',
+  })
+  promote(
+    @Param('family') family: string,
+    @Param('channel') channel: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+  ) {
     const input = parseInput(promoteBody, body);
-    return this.moves.promote({ ...caller(actor), family, channel, version: input.version, force: input.force, reason: input.reason });
+    return this.moves.promote({
+      ...caller(actor),
+      family,
+      channel,
+      version: input.version,
+      force: input.force,
+      reason: input.reason,
+    });
   }
 
   @Post(':channel/rollback')
   @HttpCode(200)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Point a channel back at its previous version' })
-  rollback(@Param('family') family: string, @Param('channel') channel: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  rollback(
+    @Param('family') family: string,
+    @Param('channel') channel: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+  ) {
     const input = parseInput(rollbackBody, body);
     return this.moves.rollback({ ...caller(actor), family, channel, reason: input.reason });
   }
 
   @Put(':channel/protection')
   @RequireRole('admin')
-  async protect(@Param('family') family: string, @Param('channel') channel: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  async protect(
+    @Param('family') family: string,
+    @Param('channel') channel: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+  ) {
     const input = parseInput(protectionBody, body);
     await this.moves.setProtection({ ...caller(actor), family, channel, protect: input.protected });
     return { family, channel, protected: input.protected };

@@ -23,7 +23,13 @@ export interface ChannelAssignment {
   at: Date;
 }
 
-const toChannel = (r: any): Channel => ({ family: r.family, name: r.name, version: r.version, protected: r.protected, updatedAt: r.updated_at });
+const toChannel = (r: any): Channel => ({
+  family: r.family,
+  name: r.name,
+  version: r.version,
+  protected: r.protected,
+  updatedAt: r.updated_at,
+});
 const toAssignment = (r: any): ChannelAssignment => ({
   id: String(r.id),
   family: r.family,
@@ -42,11 +48,18 @@ export class ChannelsRepository {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
   async list(family: string): Promise<Channel[]> {
-    return (await this.db.query('SELECT * FROM catalog.channels WHERE family = $1 ORDER BY name', [family])).map(toChannel);
+    return (
+      await this.db.query('SELECT * FROM catalog.channels WHERE family = $1 ORDER BY name', [
+        family,
+      ])
+    ).map(toChannel);
   }
 
   async lock(tx: EntityManager, family: string, name: string): Promise<Channel | null> {
-    const rows = await tx.query('SELECT * FROM catalog.channels WHERE family = $1 AND name = $2 FOR UPDATE', [family, name]);
+    const rows = await tx.query(
+      'SELECT * FROM catalog.channels WHERE family = $1 AND name = $2 FOR UPDATE',
+      [family, name],
+    );
     return rows[0] ? toChannel(rows[0]) : null;
   }
 
@@ -58,8 +71,16 @@ export class ChannelsRepository {
     );
   }
 
-  async setProtected(tx: EntityManager, family: string, name: string, value: boolean): Promise<number> {
-    const result = await tx.query('UPDATE catalog.channels SET protected = $3, updated_at = now() WHERE family = $1 AND name = $2 RETURNING name', [family, name, value]);
+  async setProtected(
+    tx: EntityManager,
+    family: string,
+    name: string,
+    value: boolean,
+  ): Promise<number> {
+    const result = await tx.query(
+      'UPDATE catalog.channels SET protected = $3, updated_at = now() WHERE family = $1 AND name = $2 RETURNING name',
+      [family, name, value],
+    );
     return returnedRows(result).length;
   }
 
@@ -79,8 +100,15 @@ export class ChannelsRepository {
     return rows.map(toAssignment);
   }
 
-  async latestAssignment(tx: EntityManager, family: string, channel: string): Promise<ChannelAssignment | null> {
-    const rows = await tx.query('SELECT * FROM catalog.channel_assignments WHERE family = $1 AND channel = $2 ORDER BY id DESC LIMIT 1', [family, channel]);
+  async latestAssignment(
+    tx: EntityManager,
+    family: string,
+    channel: string,
+  ): Promise<ChannelAssignment | null> {
+    const rows = await tx.query(
+      'SELECT * FROM catalog.channel_assignments WHERE family = $1 AND channel = $2 ORDER BY id DESC LIMIT 1',
+      [family, channel],
+    );
     return rows[0] ? toAssignment(rows[0]) : null;
   }
 }

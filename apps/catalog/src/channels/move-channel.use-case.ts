@@ -49,33 +49,55 @@ export class MoveChannel {
     return this.db.transaction(async (tx) => {
       const current = await this.prepare(tx, command);
       const version = await this.versions.get(command.family, command.version, tx);
-      if (!version) throw AppError.notFound(`version ${command.version} of family ${command.family} not found`);
+      if (!version)
+        throw AppError.notFound(`version ${command.version} of family ${command.family} not found`);
       const missing = await this.missingRegions(tx, command.family, version.copies);
       if (missing.length > 0 && !command.force) {
         throw AppError.precondition(
           `version ${command.version} is not available in every target region yet (missing: ${missing.join(', ')}); wait for replication or promote with force`,
         );
       }
-      return this.move(tx, command, current?.version ?? null, command.version, 'promote', missing.length > 0);
+      return this.move(
+        tx,
+        command,
+        current?.version ?? null,
+        command.version,
+        'promote',
+        missing.length > 0,
+      );
     });
   }
 
-  rollback(command: Caller & { family: string; channel: string; reason?: string }): Promise<MoveResult> {
+  rollback(
+    command: Caller & { family: string; channel: string; reason?: string },
+  ): Promise<MoveResult> {
     return this.db.transaction(async (tx) => {
       const current = await this.prepare(tx, command);
-      if (!current) throw AppError.notFound(`family ${command.family} has no channel ${command.channel}`);
+      if (!current)
+        throw AppError.notFound(`family ${command.family} has no channel ${command.channel}`);
       const last = await this.channels.latestAssignment(tx, command.family, command.channel);
       const target = last?.previousVersion;
-      if (!target) throw AppError.precondition(`channel ${command.channel} of family ${command.family} has no previous version to roll back to`);
+      if (!target)
+        throw AppError.precondition(
+          `channel ${command.channel} of family ${command.family} has no previous version to roll back to`,
+        );
       return this.move(tx, command, current.version, target, 'rollback', false);
     });
   }
 
-  setProtection(command: Caller & { family: string; channel: string; protect: boolean }): Promise<void> {
+  setProtection(
+    command: Caller & { family: string; channel: string; protect: boolean },
+  ): Promise<void> {
     if (!command.isAdmin) throw AppError.forbidden('only admins protect or unprotect channels');
     return this.db.transaction(async (tx) => {
-      const updated = await this.channels.setProtected(tx, command.family, command.channel, command.protect);
-      if (updated === 0) throw AppError.notFound(`family ${command.family} has no channel ${command.channel}`);
+      const updated = await this.channels.setProtected(
+        tx,
+        command.family,
+        command.channel,
+        command.protect,
+      );
+      if (updated === 0)
+        throw AppError.notFound(`family ${command.family} has no channel ${command.channel}`);
       await this.audit.record(tx, {
         actor: command.actor,
         action: command.protect ? 'channel.protected' : 'channel.unprotected',
@@ -89,20 +111,33 @@ export class MoveChannel {
 
   private async prepare(tx: EntityManager, command: Caller & { family: string; channel: string }) {
     if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(command.channel) || command.channel === 'latest') {
-      throw AppError.invalid(`channel name ${command.channel} is not valid ("latest" is reserved)`, [{ path: 'channel', message: 'lowercase letters, digits, dashes' }]);
+      throw AppError.invalid(
+        `channel name ${command.channel} is not valid ("latest" is reserved)`,
+        [{ path: 'channel', message: 'lowercase letters, digits, dashes' }],
+      );
     }
-    if (!(await this.families.get(command.family, tx))) throw AppError.notFound(`family ${command.family} not found`);
+    if (!(await this.families.get(command.family, tx)))
+      throw AppError.notFound(`family ${command.family} not found`);
     const current = await this.channels.lock(tx, command.family, command.channel);
     if (current?.protected && !command.isAdmin) {
-      throw AppError.forbidden(`channel ${command.channel} of family ${command.family} is protected: only admins move it`);
+      throw AppError.forbidden(
+        `channel ${command.channel} of family ${command.family} is protected: only admins move it`,
+      );
     }
     return current;
   }
 
   /** Target regions: the spec's distribution plus the build region. */
-  private async missingRegions(tx: EntityManager, family: string, copies: Array<{ region: string; state: string }>): Promise<string[]> {
+  private async missingRegions(
+    tx: EntityManager,
+    family: string,
+    copies: Array<{ region: string; state: string }>,
+  ): Promise<string[]> {
     const spec = (await this.families.currentSpec(family, tx))?.spec;
-    const targets = new Set<string>([...(spec?.distribution?.regions ?? []), ...(spec?.build ? [spec.build.region] : [])]);
+    const targets = new Set<string>([
+      ...(spec?.distribution?.regions ?? []),
+      ...(spec?.build ? [spec.build.region] : []),
+    ]);
     const available = new Set(copies.filter((c) => c.state === 'available').map((c) => c.region));
     if (targets.size === 0) return available.size > 0 ? [] : ['(no available copy)'];
     return [...targets].filter((r) => !available.has(r)).sort();
@@ -117,11 +152,28 @@ export class MoveChannel {
     forced: boolean,
   ): Promise<MoveResult> {
     await this.channels.point(tx, command.family, command.channel, to);
-    await this.channels.record(tx, { family: command.family, channel: command.channel, version: to, previousVersion: from, movement, actor: command.actor, forced, reason: command.reason ?? null });
+    await this.channels.record(tx, {
+      family: command.family,
+      channel: command.channel,
+      version: to,
+      previousVersion: from,
+      movement,
+      actor: command.actor,
+      forced,
+      reason: command.reason ?? null,
+    });
     await this.events.publish(
       tx,
       CHANNEL_MOVED,
-      { family: command.family, channel: command.channel, version: to, previousVersion: from, movement, movedBy: command.actor, forced },
+      {
+        family: command.family,
+        channel: command.channel,
+        version: to,
+        previousVersion: from,
+        movement,
+        movedBy: command.actor,
+        forced,
+      },
       { key: command.family },
     );
     await this.audit.record(tx, {

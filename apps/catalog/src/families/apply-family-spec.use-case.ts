@@ -44,9 +44,10 @@ export class ApplyFamilySpec {
     if (!validation.ok) throw AppError.invalid('the family spec is not valid', validation.problems);
     const spec = validation.spec;
     if (spec.sharing.public && !this.config.ALLOW_PUBLIC_AMIS) {
-      throw AppError.invalid('public sharing is disabled on this platform (ALLOW_PUBLIC_AMIS=false)', [
-        { path: 'sharing.public', message: 'public AMIs are not allowed here' },
-      ]);
+      throw AppError.invalid(
+        'public sharing is disabled on this platform (ALLOW_PUBLIC_AMIS=false)',
+        [{ path: 'sharing.public', message: 'public AMIs are not allowed here' }],
+      );
     }
     const digest = digestOf(spec);
     return this.db.transaction(async (tx) => {
@@ -54,12 +55,18 @@ export class ApplyFamilySpec {
       const current = await this.families.lockForUpdate(tx, spec.name);
       if (current) {
         const currentSpec = await this.families.currentSpec(spec.name, tx);
-        if (currentSpec?.digest === digest) return { family: spec.name, specVersion: current.specVersion, digest, changed: false };
+        if (currentSpec?.digest === digest)
+          return { family: spec.name, specVersion: current.specVersion, digest, changed: false };
       }
       await this.checkLineage(tx, spec);
       const version = (current?.specVersion ?? 0) + 1;
       await this.families.saveSpec(tx, spec, version, digest, command.actor);
-      await this.events.publish(tx, FAMILY_SPEC_APPLIED, { family: spec.name, specVersion: version, digest, spec, appliedBy: command.actor }, { key: spec.name });
+      await this.events.publish(
+        tx,
+        FAMILY_SPEC_APPLIED,
+        { family: spec.name, specVersion: version, digest, spec, appliedBy: command.actor },
+        { key: spec.name },
+      );
       await this.audit.record(tx, {
         actor: command.actor,
         action: 'family-spec.applied',
@@ -78,13 +85,16 @@ export class ApplyFamilySpec {
     const parent = spec.source.family?.name;
     if (!parent) return;
     if (!(await this.families.get(parent, tx))) {
-      throw AppError.invalid(`source family ${parent} does not exist; apply it first`, [{ path: 'source.family.name', message: `unknown family ${parent}` }]);
+      throw AppError.invalid(`source family ${parent} does not exist; apply it first`, [
+        { path: 'source.family.name', message: `unknown family ${parent}` },
+      ]);
     }
     const ancestors = await this.families.ancestorsOf(tx, parent);
     if (ancestors.includes(spec.name)) {
-      throw AppError.invalid(`lineage would loop: ${[spec.name, parent, ...ancestors.slice(0, ancestors.indexOf(spec.name) + 1)].join(' -> ')}`, [
-        { path: 'source.family.name', message: 'creates a cycle' },
-      ]);
+      throw AppError.invalid(
+        `lineage would loop: ${[spec.name, parent, ...ancestors.slice(0, ancestors.indexOf(spec.name) + 1)].join(' -> ')}`,
+        [{ path: 'source.family.name', message: 'creates a cycle' }],
+      );
     }
   }
 }

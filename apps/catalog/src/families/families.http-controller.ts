@@ -17,7 +17,12 @@ export class FamiliesHttpController {
 
   @Get()
   @ApiOperation({ summary: 'List image families (paginated; filter by owner or parent family)' })
-  async list(@Query('limit') limit?: string, @Query('cursor') cursor?: string, @Query('owner') owner?: string, @Query('parent') parent?: string) {
+  async list(
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+    @Query('owner') owner?: string,
+    @Query('parent') parent?: string,
+  ) {
     const page = parsePageRequest(limit, cursor);
     return toPage(await this.families.list(page, { owner, parent }), page, (f) => f.name);
   }
@@ -40,20 +45,32 @@ export class FamiliesHttpController {
 
   @Get(':family/specs/:version')
   async spec(@Param('family') name: string, @Param('version') version: string) {
-    const found = Number.isInteger(Number(version)) ? await this.families.specVersion(name, Number(version)) : null;
+    const found = Number.isInteger(Number(version))
+      ? await this.families.specVersion(name, Number(version))
+      : null;
     if (!found) throw AppError.notFound(`spec version ${version} of family ${name} not found`);
     return found;
   }
 
   @Put(':family/spec')
   @RequireRole('admin')
-  @ApiOperation({ summary: 'Apply a spec (JSON or YAML body); the name in the path must match the spec' })
-  async apply(@Param('family') name: string, @Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentActor() actor: Actor) {
+  @ApiOperation({
+    summary: 'Apply a spec (JSON or YAML body); the name in the path must match the spec',
+  })
+  async apply(
+    @Param('family') name: string,
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @CurrentActor() actor: Actor,
+  ) {
     const document = parseSpecDocument(body, contentType);
     if (document && typeof document === 'object' && !Array.isArray(document)) {
       const named = (document as { name?: unknown }).name;
       if (named === undefined) (document as { name?: unknown }).name = name;
-      else if (named !== name) throw AppError.invalid(`the spec is named ${String(named)} but the path names ${name}`, [{ path: 'name', message: `must be ${name}` }]);
+      else if (named !== name)
+        throw AppError.invalid(`the spec is named ${String(named)} but the path names ${name}`, [
+          { path: 'name', message: `must be ${name}` },
+        ]);
     }
     return this.applySpec.execute({ document, actor: actor.name });
   }
@@ -67,7 +84,14 @@ export class SpecsHttpController {
   @Post()
   @RequireRole('admin')
   @ApiOperation({ summary: 'Apply a spec (JSON or YAML body), creating the family if new' })
-  apply(@Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentActor() actor: Actor) {
-    return this.applySpec.execute({ document: parseSpecDocument(body, contentType), actor: actor.name });
+  apply(
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.applySpec.execute({
+      document: parseSpecDocument(body, contentType),
+      actor: actor.name,
+    });
   }
 }

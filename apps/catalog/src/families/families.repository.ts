@@ -19,7 +19,14 @@ function toFamily(row: any): Family {
 }
 
 function toSpecVersion(row: any): FamilySpecVersion {
-  return { family: row.family, version: row.version, spec: row.spec, digest: row.digest, appliedBy: row.applied_by, appliedAt: row.applied_at };
+  return {
+    family: row.family,
+    version: row.version,
+    spec: row.spec,
+    digest: row.digest,
+    appliedBy: row.applied_by,
+    appliedAt: row.applied_at,
+  };
 }
 
 /** Families and their spec versions in the catalog schema. */
@@ -28,16 +35,24 @@ export class FamiliesRepository {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
   async get(name: string, tx: EntityManager = this.db.manager): Promise<Family | null> {
-    const rows = await tx.query(`SELECT ${FAMILY_COLUMNS} FROM catalog.families WHERE name = $1`, [name]);
+    const rows = await tx.query(`SELECT ${FAMILY_COLUMNS} FROM catalog.families WHERE name = $1`, [
+      name,
+    ]);
     return rows[0] ? toFamily(rows[0]) : null;
   }
 
   async lockForUpdate(tx: EntityManager, name: string): Promise<Family | null> {
-    const rows = await tx.query(`SELECT ${FAMILY_COLUMNS} FROM catalog.families WHERE name = $1 FOR UPDATE`, [name]);
+    const rows = await tx.query(
+      `SELECT ${FAMILY_COLUMNS} FROM catalog.families WHERE name = $1 FOR UPDATE`,
+      [name],
+    );
     return rows[0] ? toFamily(rows[0]) : null;
   }
 
-  async list(page: PageRequest, filter: { owner?: string; parent?: string } = {}): Promise<Family[]> {
+  async list(
+    page: PageRequest,
+    filter: { owner?: string; parent?: string } = {},
+  ): Promise<Family[]> {
     const rows = await this.db.query(
       `SELECT ${FAMILY_COLUMNS} FROM catalog.families
        WHERE ($1::text IS NULL OR name > $1) AND ($2::text IS NULL OR owner = $2) AND ($3::text IS NULL OR parent_family = $3)
@@ -48,11 +63,17 @@ export class FamiliesRepository {
   }
 
   async children(name: string, tx: EntityManager = this.db.manager): Promise<Family[]> {
-    const rows = await tx.query(`SELECT ${FAMILY_COLUMNS} FROM catalog.families WHERE parent_family = $1 ORDER BY name`, [name]);
+    const rows = await tx.query(
+      `SELECT ${FAMILY_COLUMNS} FROM catalog.families WHERE parent_family = $1 ORDER BY name`,
+      [name],
+    );
     return rows.map(toFamily);
   }
 
-  async currentSpec(name: string, tx: EntityManager = this.db.manager): Promise<FamilySpecVersion | null> {
+  async currentSpec(
+    name: string,
+    tx: EntityManager = this.db.manager,
+  ): Promise<FamilySpecVersion | null> {
     const rows = await tx.query(
       `SELECT s.* FROM catalog.family_spec_versions s JOIN catalog.families f ON f.name = s.family AND f.spec_version = s.version WHERE f.name = $1`,
       [name],
@@ -61,17 +82,29 @@ export class FamiliesRepository {
   }
 
   async specVersions(name: string): Promise<FamilySpecVersion[]> {
-    const rows = await this.db.query('SELECT * FROM catalog.family_spec_versions WHERE family = $1 ORDER BY version DESC', [name]);
+    const rows = await this.db.query(
+      'SELECT * FROM catalog.family_spec_versions WHERE family = $1 ORDER BY version DESC',
+      [name],
+    );
     return rows.map(toSpecVersion);
   }
 
   async specVersion(name: string, version: number): Promise<FamilySpecVersion | null> {
-    const rows = await this.db.query('SELECT * FROM catalog.family_spec_versions WHERE family = $1 AND version = $2', [name, version]);
+    const rows = await this.db.query(
+      'SELECT * FROM catalog.family_spec_versions WHERE family = $1 AND version = $2',
+      [name, version],
+    );
     return rows[0] ? toSpecVersion(rows[0]) : null;
   }
 
   /** Stores a new spec version and points the family at it (creating the family if new). */
-  async saveSpec(tx: EntityManager, spec: FamilySpec, version: number, digest: string, actor: string): Promise<void> {
+  async saveSpec(
+    tx: EntityManager,
+    spec: FamilySpec,
+    version: number,
+    digest: string,
+    actor: string,
+  ): Promise<void> {
     const parent = spec.source.family ?? null;
     await tx.query(
       `INSERT INTO catalog.families (name, description, owner, spec_version, parent_family, parent_channel)
@@ -79,7 +112,14 @@ export class FamiliesRepository {
        ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description, owner = EXCLUDED.owner,
          spec_version = EXCLUDED.spec_version, parent_family = EXCLUDED.parent_family,
          parent_channel = EXCLUDED.parent_channel, updated_at = now()`,
-      [spec.name, spec.description, spec.owner, version, parent?.name ?? null, parent?.channel ?? null],
+      [
+        spec.name,
+        spec.description,
+        spec.owner,
+        version,
+        parent?.name ?? null,
+        parent?.channel ?? null,
+      ],
     );
     await tx.query(
       'INSERT INTO catalog.family_spec_versions (family, version, spec, digest, applied_by) VALUES ($1, $2, $3, $4, $5)',

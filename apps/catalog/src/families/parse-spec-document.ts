@@ -8,6 +8,8 @@ export function parseSpecDocument(body: unknown, contentType: string | undefined
   try {
     return parse(body, { prettyErrors: true, maxAliasCount: 50 });
   } catch (error) {
-    throw AppError.invalid(`the spec is not valid YAML: ${(error as Error).message}`, [{ path: '(root)', message: 'YAML syntax error' }]);
+    throw AppError.invalid(`the spec is not valid YAML: ${(error as Error).message}`, [
+      { path: '(root)', message: 'YAML syntax error' },
+    ]);
   }
 }

@@ -51,10 +51,25 @@ export class CatalogGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'ListFamilies')
-  async listFamilies(request: { limit?: number; cursor?: string; owner?: string; parent?: string }) {
+  async listFamilies(request: {
+    limit?: number;
+    cursor?: string;
+    owner?: string;
+    parent?: string;
+  }) {
     const page = parsePageRequest(request.limit || undefined, request.cursor);
-    const result = toPage(await this.families.list(page, { owner: request.owner || undefined, parent: request.parent || undefined }), page, (f) => f.name);
-    return { items: result.items.map((f) => toGrpcFamily(f, null)), nextCursor: result.nextCursor ?? '' };
+    const result = toPage(
+      await this.families.list(page, {
+        owner: request.owner || undefined,
+        parent: request.parent || undefined,
+      }),
+      page,
+      (f) => f.name,
+    );
+    return {
+      items: result.items.map((f) => toGrpcFamily(f, null)),
+      nextCursor: result.nextCursor ?? '',
+    };
   }
 
   @GrpcMethod(SERVICE, 'GetFamily')
@@ -68,15 +83,27 @@ export class CatalogGrpcController {
   @RequireRole('admin')
   applySpecDocument(request: { document: string }, metadata: object) {
     const text = required(request.document, 'document');
-    const document = text.trimStart().startsWith('{') ? safeJson(text) : parseSpecDocument(text, 'application/yaml');
+    const document = text.trimStart().startsWith('{')
+      ? safeJson(text)
+      : parseSpecDocument(text, 'application/yaml');
     return this.applySpec.execute({ document, actor: actorFrom(metadata).name });
   }
 
   @GrpcMethod(SERVICE, 'ListVersions')
-  async listVersions(request: { family: string; limit?: number; cursor?: string; region?: string; state?: string }) {
-    if (!(await this.families.get(request.family))) throw AppError.notFound(`family ${request.family} not found`);
+  async listVersions(request: {
+    family: string;
+    limit?: number;
+    cursor?: string;
+    region?: string;
+    state?: string;
+  }) {
+    if (!(await this.families.get(request.family)))
+      throw AppError.notFound(`family ${request.family} not found`);
     const page = parsePageRequest(request.limit || undefined, request.cursor);
-    const rows = await this.versions.list(request.family, page, { region: request.region || undefined, state: request.state || undefined });
+    const rows = await this.versions.list(request.family, page, {
+      region: request.region || undefined,
+      state: request.state || undefined,
+    });
     const result = toPage(rows, page, (v) => `${new Date(v.createdAt).toISOString()}|${v.version}`);
     return { items: result.items.map(toGrpcVersion), nextCursor: result.nextCursor ?? '' };
   }
@@ -84,28 +111,47 @@ export class CatalogGrpcController {
   @GrpcMethod(SERVICE, 'GetVersion')
   async getVersion(request: { family: string; version: string }) {
     const version = await this.versions.get(request.family, request.version);
-    if (!version) throw AppError.notFound(`version ${request.version} of family ${request.family} not found`);
+    if (!version)
+      throw AppError.notFound(`version ${request.version} of family ${request.family} not found`);
     return toGrpcVersion(version);
   }
 
   @GrpcMethod(SERVICE, 'Promote')
   @RequireRole('operator')
-  async promote(request: { family: string; channel: string; version: string; force?: boolean; reason?: string }, metadata: object) {
-    const moved = await this.moves.promote({ ...caller(metadata), family: request.family, channel: request.channel, version: required(request.version, 'version'), force: request.force, reason: request.reason || undefined });
+  async promote(
+    request: { family: string; channel: string; version: string; force?: boolean; reason?: string },
+    metadata: object,
+  ) {
+    const moved = await this.moves.promote({
+      ...caller(metadata),
+      family: request.family,
+      channel: request.channel,
+      version: required(request.version, 'version'),
+      force: request.force,
+      reason: request.reason || undefined,
+    });
     return { ...moved, previousVersion: moved.previousVersion ?? '' };
   }
 
   @GrpcMethod(SERVICE, 'Rollback')
   @RequireRole('operator')
   async rollback(request: { family: string; channel: string; reason?: string }, metadata: object) {
-    const moved = await this.moves.rollback({ ...caller(metadata), family: request.family, channel: request.channel, reason: request.reason || undefined });
+    const moved = await this.moves.rollback({
+      ...caller(metadata),
+      family: request.family,
+      channel: request.channel,
+      reason: request.reason || undefined,
+    });
     return { ...moved, previousVersion: moved.previousVersion ?? '' };
   }
 
   @GrpcMethod(SERVICE, 'GetLineage')
   async getLineage(request: { family: string; version: string }) {
     const lineage = await this.lineageService.lineage(request.family, request.version);
-    const node = (n: { family: string; version: string; sourceImageId: string | null }, depth = 0) => ({ family: n.family, version: n.version, sourceImageId: n.sourceImageId ?? '', depth });
+    const node = (
+      n: { family: string; version: string; sourceImageId: string | null },
+      depth = 0,
+    ) => ({ family: n.family, version: n.version, sourceImageId: n.sourceImageId ?? '', depth });
     return {
       version: node(lineage.version),
       ancestors: lineage.ancestors.map((a, i) => node(a, i + 1)),
@@ -116,7 +162,10 @@ export class CatalogGrpcController {
 
   @GrpcMethod(SERVICE, 'RequestRebuild')
   @RequireRole('operator')
-  requestRebuild(request: { family: string; reason: string; idempotencyKey?: string; force?: boolean }, metadata: object) {
+  requestRebuild(
+    request: { family: string; reason: string; idempotencyKey?: string; force?: boolean },
+    metadata: object,
+  ) {
     return this.rebuilds.execute({
       family: request.family,
       reason: required(request.reason, 'reason'),
@@ -129,7 +178,12 @@ export class CatalogGrpcController {
   @GrpcMethod(SERVICE, 'ImportImages')
   @RequireRole('admin')
   importImages(request: { family: string; region: string; imageIds: string[] }, metadata: object) {
-    return this.imports.execute({ family: request.family, region: required(request.region, 'region'), imageIds: request.imageIds, actor: actorFrom(metadata).name });
+    return this.imports.execute({
+      family: request.family,
+      region: required(request.region, 'region'),
+      imageIds: request.imageIds,
+      actor: actorFrom(metadata).name,
+    });
   }
 }
 
@@ -137,6 +191,9 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new RpcException({ code: 3, message: `document is not valid JSON: ${(error as Error).message}` });
+    throw new RpcException({
+      code: 3,
+      message: `document is not valid JSON: ${(error as Error).message}`,
+    });
   }
 }

@@ -9,7 +9,10 @@ export type OwnerType = 'self' | 'amazon' | 'marketplace' | 'community' | 'other
 export function classifyOwner(image: Image, ownAccount: string): OwnerType {
   if (image.OwnerId === ownAccount) return 'self';
   if (image.ImageOwnerAlias === 'amazon') return 'amazon';
-  if (image.ImageOwnerAlias === 'aws-marketplace' || image.ProductCodes?.some((p) => p.ProductCodeType === 'marketplace')) {
+  if (
+    image.ImageOwnerAlias === 'aws-marketplace' ||
+    image.ProductCodes?.some((p) => p.ProductCodeType === 'marketplace')
+  ) {
     return 'marketplace';
   }
   if (image.Public) return 'community';
@@ -21,5 +24,7 @@ export function rootDeviceOf(image: Image): 'ebs' | 'instance-store' {
 }
 
 export function snapshotIdsOf(image: Image): string[] {
-  return (image.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId).filter((id): id is string => Boolean(id));
+  return (image.BlockDeviceMappings ?? [])
+    .map((m) => m.Ebs?.SnapshotId)
+    .filter((id): id is string => Boolean(id));
 }

@@ -45,15 +45,25 @@ export class ImportImages {
     @Inject(APP_CONFIG) private readonly config: CommonConfig & { AWS_ACCOUNT_ID?: string },
   ) {}
 
-  async execute(command: ImportImagesCommand): Promise<{ imported: ImportedImage[]; skipped: string[] }> {
-    if (!(await this.families.get(command.family))) throw AppError.notFound(`family ${command.family} not found`);
+  async execute(
+    command: ImportImagesCommand,
+  ): Promise<{ imported: ImportedImage[]; skipped: string[] }> {
+    if (!(await this.families.get(command.family)))
+      throw AppError.notFound(`family ${command.family} not found`);
     const images = await this.find(command);
     if (images.length === 0) throw AppError.notFound(`no image matched in ${command.region}`);
     const ownAccount = this.config.AWS_ACCOUNT_ID ?? '123456789012';
     const known = new Set<string>(
-      (await this.db.query('SELECT image_id FROM catalog.regional_copies WHERE image_id = ANY($1)', [images.map((i) => i.ImageId)])).map((r: any) => r.image_id),
+      (
+        await this.db.query(
+          'SELECT image_id FROM catalog.regional_copies WHERE image_id = ANY($1)',
+          [images.map((i) => i.ImageId)],
+        )
+      ).map((r: any) => r.image_id),
     );
-    const fresh = images.filter((i) => !known.has(i.ImageId!)).sort((a, b) => (a.CreationDate ?? '').localeCompare(b.CreationDate ?? ''));
+    const fresh = images
+      .filter((i) => !known.has(i.ImageId!))
+      .sort((a, b) => (a.CreationDate ?? '').localeCompare(b.CreationDate ?? ''));
     const imported: ImportedImage[] = [];
     await this.db.transaction(async (tx) => {
       await this.families.lockForUpdate(tx, command.family);
@@ -89,31 +99,60 @@ export class ImportImages {
             family: command.family,
             version,
             importedBy: command.actor,
-            images: [{ region: command.region, imageId: image.ImageId!, name: image.Name ?? '', snapshotIds: snapshots, ownerId: image.OwnerId ?? '', ownerType, rootDeviceType, createdAt: image.CreationDate ? new Date(image.CreationDate).toISOString() : null }],
+            images: [
+              {
+                region: command.region,
+                imageId: image.ImageId!,
+                name: image.Name ?? '',
+                snapshotIds: snapshots,
+                ownerId: image.OwnerId ?? '',
+                ownerType,
+                rootDeviceType,
+                createdAt: image.CreationDate ? new Date(image.CreationDate).toISOString() : null,
+              },
+            ],
           },
           { key: command.family },
         );
         await this.audit.record(
           tx,
-          { actor: command.actor, action: 'version.imported', subject: { family: command.family, version, region: command.region, imageId: image.ImageId }, before: null, after: { ownerType, rootDeviceType }, outcome: 'succeeded' },
+          {
+            actor: command.actor,
+            action: 'version.imported',
+            subject: {
+              family: command.family,
+              version,
+              region: command.region,
+              imageId: image.ImageId,
+            },
+            before: null,
+            after: { ownerType, rootDeviceType },
+            outcome: 'succeeded',
+          },
           event,
         );
         imported.push({ version, imageId: image.ImageId!, ownerType, rootDeviceType });
       }
       await this.invalidation.notify(tx, command.family);
     });
-    return { imported, skipped: images.filter((i) => known.has(i.ImageId!)).map((i) => i.ImageId!) };
+    return {
+      imported,
+      skipped: images.filter((i) => known.has(i.ImageId!)).map((i) => i.ImageId!),
+    };
   }
 
   private async find(command: ImportImagesCommand): Promise<Image[]> {
-    if (command.imageIds?.length) return this.ec2.describeImagesByIds(command.region, command.imageIds);
+    if (command.imageIds?.length)
+      return this.ec2.describeImagesByIds(command.region, command.imageIds);
     if (command.filter) {
       return this.ec2.describeAllImages(command.region, {
         Owners: command.filter.owners,
         Filters: command.filter.filters.map((f) => ({ Name: f.name, Values: f.values })),
       });
     }
-    throw AppError.invalid('give imageIds or a filter with owners', [{ path: '(root)', message: 'imageIds or filter is required' }]);
+    throw AppError.invalid('give imageIds or a filter with owners', [
+      { path: '(root)', message: 'imageIds or filter is required' },
+    ]);
   }
 }
 

@@ -14,7 +14,10 @@ export class LineageHttpController {
   }
 
   @Get('lineage/outdated')
-  @ApiOperation({ summary: 'Child families whose parent channel now points at a newer version than they were built from' })
+  @ApiOperation({
+    summary:
+      'Child families whose parent channel now points at a newer version than they were built from',
+  })
   async outdated(@Query('parent') parent?: string) {
     return { items: await this.lineage.outdated(parent) };
   }

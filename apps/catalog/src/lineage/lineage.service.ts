@@ -42,7 +42,10 @@ export class LineageService {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
   async lineage(family: string, version: string): Promise<Lineage> {
-    const self = await this.db.query('SELECT * FROM catalog.image_versions WHERE family = $1 AND version = $2', [family, version]);
+    const self = await this.db.query(
+      'SELECT * FROM catalog.image_versions WHERE family = $1 AND version = $2',
+      [family, version],
+    );
     if (!self[0]) throw AppError.notFound(`version ${version} of family ${family} not found`);
     const ancestors = await this.db.query(
       `WITH RECURSIVE up AS (
@@ -65,7 +68,11 @@ export class LineageService {
       version: node(self[0]),
       ancestors: ancestors.map(node),
       rootSourceImageId: root.source_image_id,
-      descendants: descendants.map((r: any) => ({ ...node(r), parent: { family: r.parent_family, version: r.parent_version }, depth: r.depth })),
+      descendants: descendants.map((r: any) => ({
+        ...node(r),
+        parent: { family: r.parent_family, version: r.parent_version },
+        depth: r.depth,
+      })),
     };
   }
 

@@ -7,7 +7,11 @@ import { parseInput } from '@ami/runtime';
 import { RequestRebuild } from './request-rebuild.use-case.js';
 
 const rebuildBody = z
-  .object({ reason: z.string().min(1).max(500), idempotencyKey: z.string().min(1).max(200).optional(), force: z.boolean().optional() })
+  .object({
+    reason: z.string().min(1).max(500),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    force: z.boolean().optional(),
+  })
   .strict();
 
 @ApiTags('rebuilds')

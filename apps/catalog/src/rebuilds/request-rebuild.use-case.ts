@@ -24,17 +24,31 @@ export class RequestRebuild {
   ) {}
 
   async execute(command: RequestRebuildCommand): Promise<{ requestId: string; family: string }> {
-    if (!(await this.families.get(command.family))) throw AppError.notFound(`family ${command.family} not found`);
+    if (!(await this.families.get(command.family)))
+      throw AppError.notFound(`family ${command.family} not found`);
     return this.db.transaction(async (tx) => {
       const event = await this.events.publish(
         tx,
         REBUILD_REQUESTED,
-        { family: command.family, reason: command.reason, requestedBy: command.actor, idempotencyKey: command.idempotencyKey, force: command.force },
+        {
+          family: command.family,
+          reason: command.reason,
+          requestedBy: command.actor,
+          idempotencyKey: command.idempotencyKey,
+          force: command.force,
+        },
         { key: command.family },
       );
       await this.audit.record(
         tx,
-        { actor: command.actor, action: 'rebuild.requested', subject: { family: command.family }, before: null, after: { requestId: event.id, reason: command.reason }, outcome: 'succeeded' },
+        {
+          actor: command.actor,
+          action: 'rebuild.requested',
+          subject: { family: command.family },
+          before: null,
+          after: { requestId: event.id, reason: command.reason },
+          outcome: 'succeeded',
+        },
         event,
       );
       return { requestId: event.id, family: command.family };

@@ -56,7 +56,9 @@ export class ResolveInvalidation implements OnModuleInit, OnApplicationShutdown 
       application_name: 'catalog-resolve-invalidation',
     });
     client.on('notification', (n) => this.emit(n.payload || null));
-    client.on('error', (error) => this.logger.warn({ err: error }, 'resolve invalidation connection error'));
+    client.on('error', (error) =>
+      this.logger.warn({ err: error }, 'resolve invalidation connection error'),
+    );
     client.on('end', () => {
       this.emit(null);
       if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000);

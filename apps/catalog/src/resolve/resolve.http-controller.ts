@@ -11,8 +11,15 @@ export class ResolveHttpController {
   /** The hot path: answered synchronously from the cache when it can be. */
   @Get()
   @ApiOperation({ summary: 'Which AMI: family + channel (or "latest") + region -> image id' })
-  resolve(@Param('family') family: string, @Query('region') region?: string, @Query('channel') channel = 'prod') {
-    if (!region) throw AppError.invalid('region is required', [{ path: 'region', message: 'required, e.g. eu-west-1' }]);
+  resolve(
+    @Param('family') family: string,
+    @Query('region') region?: string,
+    @Query('channel') channel = 'prod',
+  ) {
+    if (!region)
+      throw AppError.invalid('region is required', [
+        { path: 'region', message: 'required, e.g. eu-west-1' },
+      ]);
     const cached = this.resolver.cached(family, channel, region);
     if (cached) {
       if (cached.ok) return cached.value;

@@ -36,7 +36,11 @@ export class ResolveService {
     @Inject(MetricsService) metrics: MetricsService,
   ) {
     invalidation.onChange((family) => this.invalidate(family));
-    const counter = metrics.counter('ami_catalog_resolve_total', 'Resolve requests by cache outcome', ['cache']);
+    const counter = metrics.counter(
+      'ami_catalog_resolve_total',
+      'Resolve requests by cache outcome',
+      ['cache'],
+    );
     this.hits = counter.labels('hit');
     this.misses = counter.labels('miss');
   }
@@ -49,7 +53,8 @@ export class ResolveService {
   }
 
   async resolve(family: string, channel: string, region: string): Promise<Resolved> {
-    const entry = this.cached(family, channel, region) ?? (await this.load(family, channel, region));
+    const entry =
+      this.cached(family, channel, region) ?? (await this.load(family, channel, region));
     if (!entry.ok) throw entry.error;
     return entry.value;
   }
@@ -82,10 +87,14 @@ export class ResolveService {
          WHERE v.family = $1 AND c.region = $2 AND c.state = ANY($3) ORDER BY v.created_at DESC, v.version DESC LIMIT 1`,
         [family, region, LAUNCHABLE],
       );
-      if (rows.length === 0) throw AppError.notFound(`family ${family} has no launchable image in region ${region}`);
+      if (rows.length === 0)
+        throw AppError.notFound(`family ${family} has no launchable image in region ${region}`);
       version = rows[0].version;
     } else {
-      const rows = await this.db.query('SELECT version FROM catalog.channels WHERE family = $1 AND name = $2', [family, channel]);
+      const rows = await this.db.query(
+        'SELECT version FROM catalog.channels WHERE family = $1 AND name = $2',
+        [family, channel],
+      );
       if (rows.length === 0) throw AppError.notFound(`family ${family} has no channel ${channel}`);
       version = rows[0].version;
     }
@@ -94,9 +103,14 @@ export class ResolveService {
       [family, version, region],
     );
     const copy = copies[0];
-    if (!copy) throw AppError.notFound(`version ${version} of family ${family} has no copy in region ${region}`);
+    if (!copy)
+      throw AppError.notFound(
+        `version ${version} of family ${family} has no copy in region ${region}`,
+      );
     if (!LAUNCHABLE.includes(copy.state) || !copy.image_id) {
-      throw AppError.notFound(`version ${version} of family ${family} is ${copy.state} in region ${region}`);
+      throw AppError.notFound(
+        `version ${version} of family ${family} is ${copy.state} in region ${region}`,
+      );
     }
     return { family, channel, region, version, imageId: copy.image_id, state: copy.state };
   }

@@ -28,8 +28,17 @@ export class OrphanAdoption {
       `INSERT INTO catalog.orphan_events (event_id, event_type, family, payload) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO UPDATE SET adopted_at = NULL`,
       [event.id, event.type, family, JSON.stringify(event)],
     );
-    this.metrics.counter('ami_catalog_orphan_events_total', 'Events about families the catalog does not know', ['type']).inc({ type: event.type });
-    this.logger.warn({ eventId: event.id, type: event.type, family }, 'event about an unknown family kept as an orphan');
+    this.metrics
+      .counter(
+        'ami_catalog_orphan_events_total',
+        'Events about families the catalog does not know',
+        ['type'],
+      )
+      .inc({ type: event.type });
+    this.logger.warn(
+      { eventId: event.id, type: event.type, family },
+      'event about an unknown family kept as an orphan',
+    );
   }
 
   async adopt(tx: EntityManager, family: string): Promise<number> {
@@ -38,18 +47,28 @@ export class OrphanAdoption {
       [family],
     );
     // Mark all adopted first; an event that still cannot be applied is kept again (adopted_at reset).
-    await tx.query('UPDATE catalog.orphan_events SET adopted_at = now() WHERE family = $1 AND adopted_at IS NULL', [family]);
+    await tx.query(
+      'UPDATE catalog.orphan_events SET adopted_at = now() WHERE family = $1 AND adopted_at IS NULL',
+      [family],
+    );
     for (const row of rows) await this.applyEvent?.(tx, row.payload as CloudEvent);
     return rows.length;
   }
 
   /** Orphans not yet adopted, oldest first. */
-  async list(family?: string): Promise<Array<{ eventId: string; type: string; family: string; receivedAt: Date }>> {
+  async list(
+    family?: string,
+  ): Promise<Array<{ eventId: string; type: string; family: string; receivedAt: Date }>> {
     const rows = await this.db.query(
       `SELECT event_id, event_type, family, received_at FROM catalog.orphan_events
        WHERE adopted_at IS NULL AND ($1::text IS NULL OR family = $1) ORDER BY received_at LIMIT 1000`,
       [family ?? null],
     );
-    return rows.map((r: any) => ({ eventId: r.event_id, type: r.event_type, family: r.family, receivedAt: r.received_at }));
+    return rows.map((r: any) => ({
+      eventId: r.event_id,
+      type: r.event_type,
+      family: r.family,
+      receivedAt: r.received_at,
+    }));
   }
 }

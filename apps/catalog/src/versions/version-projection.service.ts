@@ -47,7 +47,8 @@ export class VersionProjection implements OnModuleInit {
     // keep it as an orphan-like record until the version exists.
     if (event.type !== BUILD_SUCCEEDED) {
       const { version } = event.data as { version: string };
-      if (!(await this.versions.exists(tx, family, version))) return this.orphans.keep(tx, event, family);
+      if (!(await this.versions.exists(tx, family, version)))
+        return this.orphans.keep(tx, event, family);
     }
     switch (event.type) {
       case BUILD_SUCCEEDED:
@@ -55,30 +56,61 @@ export class VersionProjection implements OnModuleInit {
         break;
       case COPY_STARTED: {
         const d = event.data as CopyStarted;
-        await this.versions.upsertCopy(tx, { family, version: d.version, region: d.region, imageId: d.imageId, state: 'pending' });
+        await this.versions.upsertCopy(tx, {
+          family,
+          version: d.version,
+          region: d.region,
+          imageId: d.imageId,
+          state: 'pending',
+        });
         break;
       }
       case COPY_SUCCEEDED: {
         const d = event.data as CopySucceeded;
-        await this.versions.upsertCopy(tx, { family, version: d.version, region: d.region, imageId: d.imageId, snapshotIds: d.snapshotIds, state: 'available', ownerType: 'self', rootDeviceType: 'ebs' });
+        await this.versions.upsertCopy(tx, {
+          family,
+          version: d.version,
+          region: d.region,
+          imageId: d.imageId,
+          snapshotIds: d.snapshotIds,
+          state: 'available',
+          ownerType: 'self',
+          rootDeviceType: 'ebs',
+        });
         await this.orphans.adopt(tx, family);
         break;
       }
       case COPY_FAILED: {
         const d = event.data as CopyFailed;
-        await this.versions.upsertCopy(tx, { family, version: d.version, region: d.region, state: 'failed', reason: d.reason });
+        await this.versions.upsertCopy(tx, {
+          family,
+          version: d.version,
+          region: d.region,
+          state: 'failed',
+          reason: d.reason,
+        });
         break;
       }
       case LAUNCH_PERMISSIONS_APPLIED: {
         const d = event.data as LaunchPermissionsApplied;
         const { family: _f, version, region, imageId: _i, ...permissions } = d;
         // Permissions for a copy the catalog has not seen yet wait as an orphan for the copy.
-        if ((await this.versions.setLaunchPermissions(tx, family, version, region, permissions)) === 0) return this.orphans.keep(tx, event, family);
+        if (
+          (await this.versions.setLaunchPermissions(tx, family, version, region, permissions)) === 0
+        )
+          return this.orphans.keep(tx, event, family);
         break;
       }
       case IMAGE_LIFECYCLE_CHANGED: {
         const d = event.data as ImageLifecycleChanged;
-        await this.versions.upsertCopy(tx, { family, version: d.version, region: d.region, imageId: d.imageId, state: d.state, reason: d.reason });
+        await this.versions.upsertCopy(tx, {
+          family,
+          version: d.version,
+          region: d.region,
+          imageId: d.imageId,
+          state: d.state,
+          reason: d.reason,
+        });
         break;
       }
       default:
@@ -98,7 +130,11 @@ export class VersionProjection implements OnModuleInit {
       sourceImageId: d.source.imageId,
       sourceRegion: d.source.region,
       sourceDescription: d.source.description,
-      parent: d.source.parent && (await this.versions.exists(tx, d.source.parent.family, d.source.parent.version)) ? d.source.parent : null,
+      parent:
+        d.source.parent &&
+        (await this.versions.exists(tx, d.source.parent.family, d.source.parent.version))
+          ? d.source.parent
+          : null,
       createdAt: d.finishedAt,
     });
     await this.versions.upsertCopy(tx, {

@@ -1,4 +1,5 @@
-export type CopyState = 'pending' | 'available' | 'failed' | 'deprecated' | 'disabled' | 'deregistered';
+export type CopyState =
+  'pending' | 'available' | 'failed' | 'deprecated' | 'disabled' | 'deregistered';
 
 export interface RegionalCopy {
   region: string;

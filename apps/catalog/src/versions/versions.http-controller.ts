@@ -17,7 +17,10 @@ export class VersionsHttpController {
   ) {}
 
   @Get('families/:family/versions')
-  @ApiOperation({ summary: "A family's versions with their regional copies, newest first (filter by region and copy state)" })
+  @ApiOperation({
+    summary:
+      "A family's versions with their regional copies, newest first (filter by region and copy state)",
+  })
   async list(
     @Param('family') family: string,
     @Query('limit') limit?: string,
@@ -25,7 +28,10 @@ export class VersionsHttpController {
     @Query('region') region?: string,
     @Query('state') state?: string,
   ) {
-    if (state && !STATES.includes(state)) throw AppError.invalid(`state must be one of ${STATES.join(', ')}`, [{ path: 'state', message: 'unknown state' }]);
+    if (state && !STATES.includes(state))
+      throw AppError.invalid(`state must be one of ${STATES.join(', ')}`, [
+        { path: 'state', message: 'unknown state' },
+      ]);
     if (!(await this.families.get(family))) throw AppError.notFound(`family ${family} not found`);
     const page = parsePageRequest(limit, cursor);
     const rows = await this.versions.list(family, page, { region, state });
@@ -48,7 +54,9 @@ export class VersionsHttpController {
   }
 
   @Get('orphans')
-  @ApiOperation({ summary: 'Events about families the catalog does not know, kept until the family exists' })
+  @ApiOperation({
+    summary: 'Events about families the catalog does not know, kept until the family exists',
+  })
   async listOrphans(@Query('family') family?: string) {
     return { items: await this.orphans.list(family) };
   }

@@ -27,7 +27,11 @@ function toVersion(row: any, copies: RegionalCopy[]): ImageVersion {
     buildId: row.build_id,
     specVersion: row.spec_version,
     recipeDigest: row.recipe_digest,
-    source: { imageId: row.source_image_id, region: row.source_region, description: row.source_description },
+    source: {
+      imageId: row.source_image_id,
+      region: row.source_region,
+      description: row.source_description,
+    },
     parent: row.parent_family ? { family: row.parent_family, version: row.parent_version } : null,
     createdAt: row.created_at,
     copies,
@@ -66,15 +70,29 @@ export interface CopyChange {
 export class VersionsRepository {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
-  async get(family: string, version: string, tx: EntityManager = this.db.manager): Promise<ImageVersion | null> {
-    const rows = await tx.query('SELECT * FROM catalog.image_versions WHERE family = $1 AND version = $2', [family, version]);
+  async get(
+    family: string,
+    version: string,
+    tx: EntityManager = this.db.manager,
+  ): Promise<ImageVersion | null> {
+    const rows = await tx.query(
+      'SELECT * FROM catalog.image_versions WHERE family = $1 AND version = $2',
+      [family, version],
+    );
     if (!rows[0]) return null;
-    const copies = await tx.query('SELECT * FROM catalog.regional_copies WHERE family = $1 AND version = $2 ORDER BY region', [family, version]);
+    const copies = await tx.query(
+      'SELECT * FROM catalog.regional_copies WHERE family = $1 AND version = $2 ORDER BY region',
+      [family, version],
+    );
     return toVersion(rows[0], copies.map(toCopy));
   }
 
   /** Newest first; the cursor is the created_at/version of the last item. */
-  async list(family: string, page: PageRequest, filter: { region?: string; state?: string } = {}): Promise<ImageVersion[]> {
+  async list(
+    family: string,
+    page: PageRequest,
+    filter: { region?: string; state?: string } = {},
+  ): Promise<ImageVersion[]> {
     const [afterTime, afterVersion] = page.after ? page.after.split('|') : [null, null];
     const rows = await this.db.query(
       `SELECT v.* FROM catalog.image_versions v
@@ -83,21 +101,43 @@ export class VersionsRepository {
          AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM catalog.regional_copies c WHERE c.family = v.family AND c.version = v.version AND c.region = $4 AND ($5::text IS NULL OR c.state = $5)))
          AND ($5::text IS NULL OR $4::text IS NOT NULL OR EXISTS (SELECT 1 FROM catalog.regional_copies c WHERE c.family = v.family AND c.version = v.version AND c.state = $5))
        ORDER BY v.created_at DESC, v.version DESC LIMIT $6`,
-      [family, afterTime, afterVersion, filter.region ?? null, filter.state ?? null, page.limit + 1],
+      [
+        family,
+        afterTime,
+        afterVersion,
+        filter.region ?? null,
+        filter.state ?? null,
+        page.limit + 1,
+      ],
     );
     if (rows.length === 0) return [];
     const copies = await this.db.query(
       'SELECT * FROM catalog.regional_copies WHERE family = $1 AND version = ANY($2) ORDER BY region',
       [family, rows.map((r: any) => r.version)],
     );
-    return rows.map((r: any) => toVersion(r, copies.filter((c: any) => c.version === r.version).map(toCopy)));
+    return rows.map((r: any) =>
+      toVersion(r, copies.filter((c: any) => c.version === r.version).map(toCopy)),
+    );
   }
 
   async insertVersion(tx: EntityManager, v: NewVersion): Promise<boolean> {
     const inserted = await tx.query(
       `INSERT INTO catalog.image_versions (family, version, origin, build_id, spec_version, recipe_digest, source_image_id, source_region, source_description, parent_family, parent_version, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING version`,
-      [v.family, v.version, v.origin, v.buildId ?? null, v.specVersion ?? null, v.recipeDigest ?? null, v.sourceImageId ?? null, v.sourceRegion ?? null, v.sourceDescription ?? null, v.parent?.family ?? null, v.parent?.version ?? null, v.createdAt],
+      [
+        v.family,
+        v.version,
+        v.origin,
+        v.buildId ?? null,
+        v.specVersion ?? null,
+        v.recipeDigest ?? null,
+        v.sourceImageId ?? null,
+        v.sourceRegion ?? null,
+        v.sourceDescription ?? null,
+        v.parent?.family ?? null,
+        v.parent?.version ?? null,
+        v.createdAt,
+      ],
     );
     return inserted.length > 0;
   }
@@ -114,11 +154,28 @@ export class VersionsRepository {
          owner_type = COALESCE(EXCLUDED.owner_type, regional_copies.owner_type),
          root_device_type = COALESCE(EXCLUDED.root_device_type, regional_copies.root_device_type),
          updated_at = now()`,
-      [c.family, c.version, c.region, c.imageId ?? null, c.snapshotIds ?? [], c.state, c.reason ?? null, c.ownerId ?? null, c.ownerType ?? null, c.rootDeviceType ?? null],
+      [
+        c.family,
+        c.version,
+        c.region,
+        c.imageId ?? null,
+        c.snapshotIds ?? [],
+        c.state,
+        c.reason ?? null,
+        c.ownerId ?? null,
+        c.ownerType ?? null,
+        c.rootDeviceType ?? null,
+      ],
     );
   }
 
-  async setLaunchPermissions(tx: EntityManager, family: string, version: string, region: string, permissions: Record<string, unknown>): Promise<number> {
+  async setLaunchPermissions(
+    tx: EntityManager,
+    family: string,
+    version: string,
+    region: string,
+    permissions: Record<string, unknown>,
+  ): Promise<number> {
     const result = await tx.query(
       `UPDATE catalog.regional_copies SET launch_permissions = $4, updated_at = now() WHERE family = $1 AND version = $2 AND region = $3 RETURNING region`,
       [family, version, region, JSON.stringify(permissions)],
@@ -127,7 +184,10 @@ export class VersionsRepository {
   }
 
   async exists(tx: EntityManager, family: string, version: string): Promise<boolean> {
-    const rows = await tx.query('SELECT 1 FROM catalog.image_versions WHERE family = $1 AND version = $2', [family, version]);
+    const rows = await tx.query(
+      'SELECT 1 FROM catalog.image_versions WHERE family = $1 AND version = $2',
+      [family, version],
+    );
     return rows.length > 0;
   }
 

@@ -7,16 +7,34 @@ import { z } from 'zod';
  * scanner the maintenance policy.
  */
 export const FAMILY_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const familyName = z.string().regex(FAMILY_NAME, 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit');
-export const regionSchema = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
+const familyName = z
+  .string()
+  .regex(
+    FAMILY_NAME,
+    'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit',
+  );
+export const regionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
 const amiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id such as ami-0abc1234');
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
 export const imageFilterSchema = z
   .object({
-    owners: z.array(z.string().min(1)).min(1, 'owners is required: name the account ids or aliases (amazon, aws-marketplace, self) you trust'),
-    filters: z.array(z.object({ name: z.string().min(1), values: z.array(z.string().min(1)).min(1) }).strict()).min(1),
-    mostRecent: z.literal(true, 'mostRecent must be true: a filter must pick exactly one image').default(true),
+    owners: z
+      .array(z.string().min(1))
+      .min(
+        1,
+        'owners is required: name the account ids or aliases (amazon, aws-marketplace, self) you trust',
+      ),
+    filters: z
+      .array(
+        z.object({ name: z.string().min(1), values: z.array(z.string().min(1)).min(1) }).strict(),
+      )
+      .min(1),
+    mostRecent: z
+      .literal(true, 'mostRecent must be true: a filter must pick exactly one image')
+      .default(true),
   })
   .strict();
 
@@ -26,16 +44,27 @@ export const sourceSchema = z
     amiId: amiId.optional(),
     region: regionSchema.optional(),
     filter: imageFilterSchema.optional(),
-    ssmParameter: z.string().regex(/^\/[\w./-]+$/, 'must be an SSM parameter path such as /aws/service/...').optional(),
-    family: z.object({ name: familyName, channel: z.string().min(1).default('prod') }).strict().optional(),
+    ssmParameter: z
+      .string()
+      .regex(/^\/[\w./-]+$/, 'must be an SSM parameter path such as /aws/service/...')
+      .optional(),
+    family: z
+      .object({ name: familyName, channel: z.string().min(1).default('prod') })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((source, ctx) => {
-    const kinds = (['amiId', 'filter', 'ssmParameter', 'family'] as const).filter((k) => source[k] !== undefined);
+    const kinds = (['amiId', 'filter', 'ssmParameter', 'family'] as const).filter(
+      (k) => source[k] !== undefined,
+    );
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: kinds.length === 0 ? 'give one of amiId, filter, ssmParameter or family' : `give only one of ${kinds.join(', ')}`,
+        message:
+          kinds.length === 0
+            ? 'give one of amiId, filter, ssmParameter or family'
+            : `give only one of ${kinds.join(', ')}`,
       });
     }
     if (source.region !== undefined && source.amiId === undefined) {
@@ -59,13 +88,21 @@ export const blockDeviceSchema = z
 export const buildRecipeSchema = z
   .object({
     region: regionSchema,
-    instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type such as t3.micro').default('t3.micro'),
-    subnetId: z.string().regex(/^subnet-[0-9a-f]+$/).optional(),
+    instanceType: z
+      .string()
+      .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type such as t3.micro')
+      .default('t3.micro'),
+    subnetId: z
+      .string()
+      .regex(/^subnet-[0-9a-f]+$/)
+      .optional(),
     securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
     instanceProfile: z.string().min(1).optional(),
     customisation: z
       .object({
-        steps: z.array(z.object({ name: z.string().min(1), run: z.string().min(1) }).strict()).default([]),
+        steps: z
+          .array(z.object({ name: z.string().min(1), run: z.string().min(1) }).strict())
+          .default([]),
         userData: z.string().optional(),
         timeoutMinutes: z.number().int().min(1).max(720).default(60),
       })
@@ -75,7 +112,11 @@ export const buildRecipeSchema = z
     imageBlockDeviceMappings: z.array(blockDeviceSchema).default([]),
     imdsv2Required: z.boolean().default(true),
     testLaunch: z
-      .object({ enabled: z.boolean().default(true), instanceType: z.string().optional(), timeoutMinutes: z.number().int().min(1).max(120).default(15) })
+      .object({
+        enabled: z.boolean().default(true),
+        instanceType: z.string().optional(),
+        timeoutMinutes: z.number().int().min(1).max(120).default(15),
+      })
       .strict()
       .default({ enabled: true, timeoutMinutes: 15 }),
   })
@@ -83,7 +124,10 @@ export const buildRecipeSchema = z
 
 export const distributionSchema = z
   .object({
-    regions: z.array(regionSchema).min(1).refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
+    regions: z
+      .array(regionSchema)
+      .min(1)
+      .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
     kmsKeys: z.record(regionSchema, z.string().min(1)).default({}),
   })
   .strict();
@@ -91,8 +135,28 @@ export const distributionSchema = z
 export const sharingSchema = z
   .object({
     accounts: z.array(accountId).max(1000).default([]),
-    organizationArns: z.array(z.string().regex(/^arn:aws[\w-]*:organizations::\d{12}:organization\/o-[a-z0-9]+$/, 'must be an organization ARN')).max(25).default([]),
-    organizationalUnitArns: z.array(z.string().regex(/^arn:aws[\w-]*:organizations::\d{12}:ou\/o-[a-z0-9]+\/ou-[a-z0-9-]+$/, 'must be an OU ARN')).max(25).default([]),
+    organizationArns: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[\w-]*:organizations::\d{12}:organization\/o-[a-z0-9]+$/,
+            'must be an organization ARN',
+          ),
+      )
+      .max(25)
+      .default([]),
+    organizationalUnitArns: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[\w-]*:organizations::\d{12}:ou\/o-[a-z0-9]+\/ou-[a-z0-9-]+$/,
+            'must be an OU ARN',
+          ),
+      )
+      .max(25)
+      .default([]),
     public: z.boolean().default(false),
   })
   .strict();
@@ -116,22 +180,43 @@ export const familySpecSchema = z
     source: sourceSchema,
     build: buildRecipeSchema.optional(),
     distribution: distributionSchema.optional(),
-    sharing: sharingSchema.default({ accounts: [], organizationArns: [], organizationalUnitArns: [], public: false }),
-    maintenance: maintenanceSchema.default({ rebuildOnSourceChange: true, keepLatest: 3, perRunCap: 10 }),
+    sharing: sharingSchema.default({
+      accounts: [],
+      organizationArns: [],
+      organizationalUnitArns: [],
+      public: false,
+    }),
+    maintenance: maintenanceSchema.default({
+      rebuildOnSourceChange: true,
+      keepLatest: 3,
+      perRunCap: 10,
+    }),
   })
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.source.family?.name === spec.name) {
-      ctx.addIssue({ code: 'custom', path: ['source', 'family', 'name'], message: 'a family cannot be its own source' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'family', 'name'],
+        message: 'a family cannot be its own source',
+      });
     }
     const retire = spec.maintenance.retireAfterDays;
     const deprecate = spec.maintenance.deprecateAfterDays;
     if (retire !== undefined && deprecate !== undefined && retire < deprecate) {
-      ctx.addIssue({ code: 'custom', path: ['maintenance', 'retireAfterDays'], message: 'must not be before deprecateAfterDays' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maintenance', 'retireAfterDays'],
+        message: 'must not be before deprecateAfterDays',
+      });
     }
     for (const region of Object.keys(spec.distribution?.kmsKeys ?? {})) {
       if (!spec.distribution!.regions.includes(region)) {
-        ctx.addIssue({ code: 'custom', path: ['distribution', 'kmsKeys', region], message: `region ${region} is not in distribution.regions` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['distribution', 'kmsKeys', region],
+          message: `region ${region} is not in distribution.regions`,
+        });
       }
     }
   });
@@ -149,12 +234,17 @@ export interface SpecProblem {
 }
 
 /** Validates a spec and lists every problem with its path (e.g. "build.region"). */
-export function validateFamilySpec(input: unknown): { ok: true; spec: FamilySpec } | { ok: false; problems: SpecProblem[] } {
+export function validateFamilySpec(
+  input: unknown,
+): { ok: true; spec: FamilySpec } | { ok: false; problems: SpecProblem[] } {
   const result = familySpecSchema.safeParse(input);
   if (result.success) return { ok: true, spec: result.data };
   return {
     ok: false,
-    problems: result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+    problems: result.error.issues.map((issue) => ({
+      path: issue.path.join('.') || '(root)',
+      message: issue.message,
+    })),
   };
 }
 

@@ -16,11 +16,30 @@ describe('decodeEvent', () => {
     ['an empty value', null, 'malformed-json', /empty/],
     ['broken JSON', '{"a":', 'malformed-json', /not JSON/],
     ['a non-CloudEvent', { a: 1 }, 'invalid-envelope', /specversion/],
-    ['an unknown type', createEnvelope('ami.unheard.of', {}, { source: '/x' }), 'unknown-event-type', /ami\.unheard\.of/],
-    ['a bad payload', createEnvelope(REBUILD_REQUESTED, { ...request, reason: '' }, { source: '/x' }), 'invalid-payload', /reason:/],
-    ['an extra payload field', createEnvelope(REBUILD_REQUESTED, { ...request, colour: 'red' }, { source: '/x' }), 'invalid-payload', /colour/],
+    [
+      'an unknown type',
+      createEnvelope('ami.unheard.of', {}, { source: '/x' }),
+      'unknown-event-type',
+      /ami\.unheard\.of/,
+    ],
+    [
+      'a bad payload',
+      createEnvelope(REBUILD_REQUESTED, { ...request, reason: '' }, { source: '/x' }),
+      'invalid-payload',
+      /reason:/,
+    ],
+    [
+      'an extra payload field',
+      createEnvelope(REBUILD_REQUESTED, { ...request, colour: 'red' }, { source: '/x' }),
+      'invalid-payload',
+      /colour/,
+    ],
   ])('rejects %s with a reason', (_, value, kind, reason) => {
-    const decoded = decodeEvent(Topics.RebuildRequests, value === null ? null : bytes(value), 10_000);
+    const decoded = decodeEvent(
+      Topics.RebuildRequests,
+      value === null ? null : bytes(value),
+      10_000,
+    );
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) {
       expect(decoded.kind).toBe(kind);
@@ -31,12 +50,20 @@ describe('decodeEvent', () => {
   it('rejects an event on the wrong topic', () => {
     const event = createEnvelope(REBUILD_REQUESTED, request, { source: '/ci' });
     const decoded = decodeEvent(Topics.Audit, bytes(event), 10_000);
-    expect(decoded).toMatchObject({ ok: false, kind: 'unknown-event-type', reason: expect.stringContaining('belongs on ami.rebuild-requests.v1') });
+    expect(decoded).toMatchObject({
+      ok: false,
+      kind: 'unknown-event-type',
+      reason: expect.stringContaining('belongs on ami.rebuild-requests.v1'),
+    });
   });
 
   it('rejects an oversized message before parsing it', () => {
     const decoded = decodeEvent(Topics.RebuildRequests, Buffer.alloc(2048, 'x'), 1024);
-    expect(decoded).toMatchObject({ ok: false, kind: 'oversized', reason: 'message is 2048 bytes, over the 1024-byte limit' });
+    expect(decoded).toMatchObject({
+      ok: false,
+      kind: 'oversized',
+      reason: 'message is 2048 bytes, over the 1024-byte limit',
+    });
   });
 });
 

@@ -20,7 +20,11 @@ export interface KafkaEventServerOptions {
   logger: Logger;
   retry: RetryPolicy;
   maxMessageBytes: number;
-  onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried', eventId?: string) => void;
+  onOutcome?: (
+    topic: string,
+    outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried',
+    eventId?: string,
+  ) => void;
 }
 
 /**
@@ -95,24 +99,47 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     return { consumer: this.consumer, producer: this.producer } as T;
   }
 
-  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async handleMessage({
+    topic,
+    partition,
+    message,
+    heartbeat,
+  }: EachMessagePayload): Promise<void> {
     const decoded = decodeEvent(topic, message.value, this.options.maxMessageBytes);
-    if (!decoded.ok) return this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
+    if (!decoded.ok)
+      return this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
     const event = decoded.event;
     const handler = this.getHandlerByPattern(event.type) ?? this.getHandlerByPattern(topic);
     if (!handler) {
       // Another consumer's event type on a topic we read: not ours to judge, skip it.
       return;
     }
-    const log = this.options.logger.child({ correlationId: event.correlationid, eventId: event.id, type: event.type });
+    const log = this.options.logger.child({
+      correlationId: event.correlationid,
+      eventId: event.id,
+      type: event.type,
+    });
     const { maxAttempts } = this.options.retry;
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
         const applied = await this.inbox.processOnce(
-          { consumer: this.options.groupId, eventId: event.id, topic, partition, offset: message.offset },
+          {
+            consumer: this.options.groupId,
+            eventId: event.id,
+            topic,
+            partition,
+            offset: message.offset,
+          },
           async (tx) => {
-            const ctx = new EventContext({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, attempt, tx });
+            const ctx = new EventContext({
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              attempt,
+              tx,
+            });
             const result = await handler(event, ctx);
             if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
           },
@@ -124,7 +151,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         lastError = asError(error);
         if (isTransientInfrastructureError(error)) {
           // The database is away, not the message's fault: wait it out, attempts unchanged.
-          log.warn({ err: lastError }, 'infrastructure unavailable; waiting before retrying the event');
+          log.warn(
+            { err: lastError },
+            'infrastructure unavailable; waiting before retrying the event',
+          );
           await waitWithHeartbeat(this.options.retry.maxDelayMs, heartbeat);
           attempt--;
           continue;
@@ -137,7 +167,14 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     }
     const attempts = lastError instanceof PermanentEventError ? 1 : maxAttempts;
     log.error({ err: lastError, attempts }, 'event handler failed; dead-lettering');
-    return this.deadLetter('processing-failed', lastError?.message ?? 'unknown error', topic, partition, message, attempts);
+    return this.deadLetter(
+      'processing-failed',
+      lastError?.message ?? 'unknown error',
+      topic,
+      partition,
+      message,
+      attempts,
+    );
   }
 
   private async deadLetter(
@@ -148,7 +185,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     message: EachMessagePayload['message'],
     attempts: number,
   ): Promise<void> {
-    this.options.logger.warn({ topic, partition, offset: message.offset, kind, reason }, 'message sent to dead-letter topic');
+    this.options.logger.warn(
+      { topic, partition, offset: message.offset, kind, reason },
+      'message sent to dead-letter topic',
+    );
     await sendToDeadLetter(this.producer!, {
       kind,
       reason,
@@ -165,7 +205,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 /** Nest's RPC exception filters may wrap errors in plain objects; recover a message either way. */
 function asError(error: unknown): Error {
   if (error instanceof Error) return error;
-  if (error && typeof error === 'object' && 'message' in error) return new Error(String((error as any).message));
+  if (error && typeof error === 'object' && 'message' in error)
+    return new Error(String((error as any).message));
   return new Error(String(error));
 }
 

@@ -38,7 +38,7 @@ const MAX_REASON = 2000;
 /** Sends the original bytes, key and headers to `<topic>.dlq` and waits for the broker's ack. */
 export async function sendToDeadLetter(producer: Producer, letter: DeadLetter): Promise<void> {
   const headers: IHeaders = {
-    ...(letter.message.headers ?? {}),
+    ...letter.message.headers,
     [DLQ_HEADERS.kind]: letter.kind,
     [DLQ_HEADERS.reason]: letter.reason.slice(0, MAX_REASON),
     [DLQ_HEADERS.topic]: letter.topic,

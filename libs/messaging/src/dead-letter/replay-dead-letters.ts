@@ -14,7 +14,11 @@ export interface ReplayResult {
  * headers, minus the dead-letter ones, plus a replay count). Stops at the end offsets it saw
  * when it started, so a message that fails again is not replayed in a loop.
  */
-export async function replayDeadLetters(kafka: Kafka, topic: string, groupId = 'ami-dlq-replay'): Promise<ReplayResult> {
+export async function replayDeadLetters(
+  kafka: Kafka,
+  topic: string,
+  groupId = 'ami-dlq-replay',
+): Promise<ReplayResult> {
   const dlq = deadLetterTopic(topic);
   const admin = kafka.admin();
   await admin.connect();
@@ -23,7 +27,10 @@ export async function replayDeadLetters(kafka: Kafka, topic: string, groupId = '
   await admin.disconnect();
   const target = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
   const start = new Map(
-    (committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]),
+    (committed[0]?.partitions ?? []).map((p) => [
+      p.partition,
+      p.offset === '-1' ? 0n : BigInt(p.offset),
+    ]),
   );
   const pending = new Set(
     [...target.entries()].filter(([p, high]) => high > (start.get(p) ?? 0n)).map(([p]) => p),
@@ -50,8 +57,14 @@ export async function replayDeadLetters(kafka: Kafka, topic: string, groupId = '
           }
           const count = Number(headerValue(message.headers, 'x-replay-count') ?? '0') + 1;
           headers['x-replay-count'] = String(count);
-          await producer.send({ topic: original, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
-          await consumer.commitOffsets([{ topic: dlq, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+          await producer.send({
+            topic: original,
+            acks: -1,
+            messages: [{ key: message.key, value: message.value, headers }],
+          });
+          await consumer.commitOffsets([
+            { topic: dlq, partition, offset: (BigInt(message.offset) + 1n).toString() },
+          ]);
           result.replayed++;
           result.byOriginalTopic[original] = (result.byOriginalTopic[original] ?? 0) + 1;
           if (BigInt(message.offset) + 1n >= high) pending.delete(partition);

@@ -19,7 +19,10 @@ export class Inbox {
   ) {}
 
   /** Returns false when the event had already been processed (the effect was not run again). */
-  async processOnce(entry: InboxEntry, effect: (tx: EntityManager) => Promise<void>): Promise<boolean> {
+  async processOnce(
+    entry: InboxEntry,
+    effect: (tx: EntityManager) => Promise<void>,
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const inserted: unknown[] = await tx.query(
         `INSERT INTO "${this.schema}".inbox (consumer, event_id, topic, kafka_partition, kafka_offset)

@@ -4,7 +4,11 @@ export function headerValue(headers: IHeaders | undefined, name: string): string
   const raw = headers?.[name];
   if (raw === undefined || raw === null) return undefined;
   const first = Array.isArray(raw) ? raw[0] : raw;
-  return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  return first === undefined
+    ? undefined
+    : Buffer.isBuffer(first)
+      ? first.toString('utf8')
+      : String(first);
 }
 
 export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -10,8 +10,14 @@ export interface TopicSettings {
  * Creates the topics a service uses, each with its dead-letter topic, if they do not exist.
  * Safe to call from every replica at start-up.
  */
-export async function ensureTopics(kafka: Kafka, topics: string[], settings: TopicSettings): Promise<void> {
-  const wanted = [...new Set(topics.flatMap((t) => (t.endsWith('.dlq') ? [t] : [t, deadLetterTopic(t)])))];
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: string[],
+  settings: TopicSettings,
+): Promise<void> {
+  const wanted = [
+    ...new Set(topics.flatMap((t) => (t.endsWith('.dlq') ? [t] : [t, deadLetterTopic(t)]))),
+  ];
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -46,11 +52,13 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
   for (;;) {
     try {
       const { topics: meta } = await admin.fetchTopicMetadata({ topics });
-      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(', ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

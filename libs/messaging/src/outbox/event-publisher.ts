@@ -1,11 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import {
-  CloudEvent,
-  createEnvelope,
-  EventCatalog,
-  EventType,
-  PayloadOf,
-} from '@ami/contracts';
+import { CloudEvent, createEnvelope, EventCatalog, EventType, PayloadOf } from '@ami/contracts';
 import { outboxChannel } from './messaging-tables.js';
 
 export interface PublishOptions {
@@ -53,7 +47,8 @@ export class EventPublisher {
     });
     const text = JSON.stringify(envelope);
     const bytes = Buffer.byteLength(text);
-    if (bytes > this.maxMessageBytes) throw new MessageTooLargeError(type, bytes, this.maxMessageBytes);
+    if (bytes > this.maxMessageBytes)
+      throw new MessageTooLargeError(type, bytes, this.maxMessageBytes);
     await tx.query(
       `INSERT INTO "${this.schema}".outbox (event_id, topic, message_key, event_type, envelope)
        VALUES ($1, $2, $3, $4, $5)`,

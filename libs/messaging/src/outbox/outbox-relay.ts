@@ -84,8 +84,13 @@ export class OutboxRelay {
 
   private async connect(): Promise<void> {
     if (!this.client) {
-      const client = new Client({ ...this.options.database, application_name: `${this.options.schema}-outbox-relay` });
-      client.on('error', (error) => this.options.logger.warn({ err: error }, 'outbox relay connection error'));
+      const client = new Client({
+        ...this.options.database,
+        application_name: `${this.options.schema}-outbox-relay`,
+      });
+      client.on('error', (error) =>
+        this.options.logger.warn({ err: error }, 'outbox relay connection error'),
+      );
       client.on('notification', () => this.wake?.());
       await client.connect();
       this.client = client;
@@ -136,10 +141,18 @@ export class OutboxRelay {
       entry.messages.push({
         key: row.message_key,
         value: row.envelope,
-        headers: { 'ce-id': envelope.id, 'ce-type': row.event_type, 'content-type': 'application/cloudevents+json' },
+        headers: {
+          'ce-id': envelope.id,
+          'ce-type': row.event_type,
+          'content-type': 'application/cloudevents+json',
+        },
       });
     }
-    await this.producer!.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.None });
+    await this.producer!.sendBatch({
+      topicMessages: [...byTopic.values()],
+      acks: -1,
+      compression: CompressionTypes.None,
+    });
     await this.client!.query(
       `UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE position = ANY($1::bigint[])`,
       [rows.map((r) => r.position)],
@@ -180,4 +193,3 @@ export class OutboxRelay {
     await producer?.disconnect().catch(() => undefined);
   }
 }
-

@@ -15,7 +15,9 @@ export class RebuildRequests1764201700000 implements MigrationInterface {
       correlation_id text NOT NULL,
       received_at timestamptz NOT NULL DEFAULT now()
     )`);
-    await queryRunner.query('CREATE INDEX rebuild_requests_family_idx ON builder.rebuild_requests (family, received_at)');
+    await queryRunner.query(
+      'CREATE INDEX rebuild_requests_family_idx ON builder.rebuild_requests (family, received_at)',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -41,8 +41,12 @@ export class CatalogModel1764201800000 implements MigrationInterface {
       PRIMARY KEY (family, version),
       FOREIGN KEY (parent_family, parent_version) REFERENCES catalog.image_versions(family, version)
     )`);
-    await q.query('CREATE INDEX image_versions_created_idx ON catalog.image_versions (family, created_at DESC)');
-    await q.query('CREATE INDEX image_versions_parent_idx ON catalog.image_versions (parent_family, parent_version)');
+    await q.query(
+      'CREATE INDEX image_versions_created_idx ON catalog.image_versions (family, created_at DESC)',
+    );
+    await q.query(
+      'CREATE INDEX image_versions_parent_idx ON catalog.image_versions (parent_family, parent_version)',
+    );
     await q.query(`CREATE TABLE catalog.regional_copies (
       family text NOT NULL,
       version text NOT NULL,
@@ -81,7 +85,9 @@ export class CatalogModel1764201800000 implements MigrationInterface {
       reason text,
       at timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query('CREATE INDEX channel_assignments_idx ON catalog.channel_assignments (family, channel, id DESC)');
+    await q.query(
+      'CREATE INDEX channel_assignments_idx ON catalog.channel_assignments (family, channel, id DESC)',
+    );
     await q.query(`CREATE TABLE catalog.orphan_events (
       event_id text PRIMARY KEY,
       event_type text NOT NULL,
@@ -90,11 +96,21 @@ export class CatalogModel1764201800000 implements MigrationInterface {
       received_at timestamptz NOT NULL DEFAULT now(),
       adopted_at timestamptz
     )`);
-    await q.query('CREATE INDEX orphan_events_family_idx ON catalog.orphan_events (family) WHERE adopted_at IS NULL');
+    await q.query(
+      'CREATE INDEX orphan_events_family_idx ON catalog.orphan_events (family) WHERE adopted_at IS NULL',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['orphan_events', 'channel_assignments', 'channels', 'regional_copies', 'image_versions', 'family_spec_versions', 'families']) {
+    for (const t of [
+      'orphan_events',
+      'channel_assignments',
+      'channels',
+      'regional_copies',
+      'image_versions',
+      'family_spec_versions',
+      'families',
+    ]) {
       await q.query(`DROP TABLE catalog.${t}`);
     }
   }

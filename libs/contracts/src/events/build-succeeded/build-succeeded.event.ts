@@ -11,7 +11,12 @@ export const buildSucceededSchema = z
     specVersion: z.number().int().min(1),
     recipeDigest: z.string().min(1),
     source: z
-      .object({ imageId, region, description: z.string(), parent: z.object({ family, version }).strict().nullable() })
+      .object({
+        imageId,
+        region,
+        description: z.string(),
+        parent: z.object({ family, version }).strict().nullable(),
+      })
       .strict(),
     image: z.object({ region, imageId, name: z.string().min(1), snapshotIds }).strict(),
     startedAt: timestamp,

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { family, imageId, ownerType, region, rootDeviceType, snapshotIds, timestamp, version } from '../shared.js';
+import {
+  family,
+  imageId,
+  ownerType,
+  region,
+  rootDeviceType,
+  snapshotIds,
+  timestamp,
+  version,
+} from '../shared.js';
 
 /** AMIs built elsewhere were adopted into a family as one version, so retention and sharing apply. */
 export const VERSION_IMPORTED = 'ami.version.imported';
@@ -10,7 +19,18 @@ export const versionImportedSchema = z
     importedBy: z.string().min(1),
     images: z
       .array(
-        z.object({ region, imageId, name: z.string(), snapshotIds, ownerId: z.string(), ownerType, rootDeviceType, createdAt: timestamp.nullable() }).strict(),
+        z
+          .object({
+            region,
+            imageId,
+            name: z.string(),
+            snapshotIds,
+            ownerId: z.string(),
+            ownerType,
+            rootDeviceType,
+            createdAt: timestamp.nullable(),
+          })
+          .strict(),
       )
       .min(1),
   })
