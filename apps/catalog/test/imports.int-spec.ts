@@ -5,6 +5,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { DataSource } from 'typeorm';
 import { testEnv, uniqueName } from '@ami/testing';
 import { CatalogHarness, startCatalog } from './catalog-harness.js';
 import { baseSpec } from './fixtures.js';
