@@ -26,9 +26,14 @@ describe('catalog import of AMIs built elsewhere (EC2 emulator through the fidel
   });
 
   it('classifies an AWS-provided AMI and one of our own, and skips what it already has', async () => {
-    const amazon = (
-      await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))
-    ).Images![0];
+    // An AWS-provided image no earlier run adopted: an image belongs to one family at most.
+    const rows = await catalog.app
+      .get(DataSource)
+      .query('SELECT image_id FROM catalog.regional_copies');
+    const adopted = new Set<string>(rows.map((r: any) => r.image_id));
+    const amazon = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images!.find(
+      (i) => !adopted.has(i.ImageId!),
+    )!;
     const instance = (
       await ec2.send(
         new RunInstancesCommand({
