@@ -13,7 +13,10 @@ describe('the five services boot as processes against the real infrastructure', 
     await Promise.all(running.map((s) => waitReady(s)));
     for (const service of running) {
       const ready = await (await fetch(`${service.url}/health/ready`)).json();
-      expect(ready).toMatchObject({ status: 'ok', checks: { database: { status: 'up' }, kafka: { status: 'up' } } });
+      expect(ready).toMatchObject({
+        status: 'ok',
+        checks: { database: { status: 'up' }, kafka: { status: 'up' } },
+      });
       expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
       const metrics = await fetch(`${service.url}/metrics`);
       expect(metrics.headers.get('content-type')).toContain('text/plain');
@@ -22,7 +25,11 @@ describe('the five services boot as processes against the real infrastructure', 
   });
 
   it('refuses to start with a bad configuration, naming each variable', async () => {
-    const service = await startServiceProcess('catalog', { DB_PASSWORD: '', HTTP_PORT: 'eighty', KAFKA_BROKERS: undefined });
+    const service = await startServiceProcess('catalog', {
+      DB_PASSWORD: '',
+      HTTP_PORT: 'eighty',
+      KAFKA_BROKERS: undefined,
+    });
     const code = await new Promise<number | null>((resolve) => service.child.once('exit', resolve));
     expect(code).toBe(1);
     expect(service.output()).toContain('DB_PASSWORD: is required but not set');

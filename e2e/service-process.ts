@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eventually, freePort, testEnv, uniqueName } from '@ami/testing';
+import { eventually, freePort, LOCAL_AUTH_SECRET, testEnv, uniqueName } from '@ami/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -14,7 +14,10 @@ export interface ServiceProcess {
 }
 
 /** Starts a built service (dist/) as its own process, the way the stack does. */
-export async function startServiceProcess(name: string, extraEnv: Record<string, string | undefined> = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<ServiceProcess> {
   const env = testEnv();
   const schema = name.replace(/-/g, '_');
   const port = await freePort();
@@ -34,6 +37,8 @@ export async function startServiceProcess(name: string, extraEnv: Record<string,
       KAFKA_BROKERS: env.kafkaBrokers.join(','),
       KAFKA_GROUP_ID: uniqueName(`${name}-e2e`),
       AWS_ENDPOINT_URL: env.awsEndpoint,
+      AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+      GRPC_PORT: String(await freePort()),
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,7 +62,8 @@ export async function startServiceProcess(name: string, extraEnv: Record<string,
 export async function waitReady(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
   await eventually(
     async () => {
-      if (service.child.exitCode !== null) throw new Error(`${service.name} exited: ${service.output()}`);
+      if (service.child.exitCode !== null)
+        throw new Error(`${service.name} exited: ${service.output()}`);
       const res = await fetch(`${service.url}/health/ready`).catch(() => undefined);
       return res?.status === 200;
     },

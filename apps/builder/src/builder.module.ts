@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ServiceModule } from '@ami/runtime';
+import { AuthModule } from '@ami/auth';
+import { AwsModule } from '@ami/aws';
+import { GrpcHealthController, ServiceModule } from '@ami/runtime';
+import { BuildsModule } from './builds/builds.module.js';
 import { builderConfigSchema } from './config/builder.config.js';
 import { builderDatabase } from './database/builder.database.js';
 import { RebuildRequestsModule } from './rebuild-requests/rebuild-requests.module.js';
@@ -7,7 +10,11 @@ import { RebuildRequestsModule } from './rebuild-requests/rebuild-requests.modul
 @Module({
   imports: [
     ServiceModule.forService({ name: 'builder', config: builderConfigSchema, ...builderDatabase }),
+    AuthModule,
+    AwsModule,
+    BuildsModule,
     RebuildRequestsModule,
   ],
+  controllers: [GrpcHealthController],
 })
 export class BuilderModule {}

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mintToken } from '@ami/auth';
 import { createEnvelope, EventType, PayloadOf } from '@ami/contracts';
-import { freePort, startServiceForTest, testKafka } from '@ami/testing';
+import { freePort, LOCAL_AUTH_SECRET, startServiceForTest, testKafka } from '@ami/testing';
 import { CatalogModule } from '../src/catalog.module.js';
 import { configureCatalog } from '../src/configure-catalog.js';
 

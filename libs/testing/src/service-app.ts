@@ -2,6 +2,10 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { createServiceApp } from '@ami/runtime';
 import { testEnv } from './test-env.js';
 import { uniqueName } from './kafka.js';
+import { freePort } from './ports.js';
+
+/** The local stack's development secret (scripts/lib/defaults.sh), for tests that mint tokens. */
+export const LOCAL_AUTH_SECRET = 'ami-local-development-secret-not-for-production';
 
 /**
  * Boots a service in the test process against the real infrastructure, as its own database
@@ -28,6 +32,8 @@ export async function startServiceForTest(
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     KAFKA_GROUP_ID: uniqueName(`${service.name}-test`),
     AWS_ENDPOINT_URL: env.awsEndpoint,
+    AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+    GRPC_PORT: String(await freePort()),
     ...overrides,
   });
   const app = await createServiceApp(module, {

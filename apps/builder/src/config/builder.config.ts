@@ -1,12 +1,32 @@
 import { z } from 'zod';
-import { commonConfigShape } from '@ami/config';
+import { authConfigShape } from '@ami/auth';
 import { awsConfigShape } from '@ami/aws';
+import { commonConfigShape, env } from '@ami/config';
 import { messagingConfigShape } from '@ami/messaging';
 
 export const builderConfigSchema = z.object({
   ...commonConfigShape,
   ...messagingConfigShape,
   ...awsConfigShape,
+  ...authConfigShape,
+  GRPC_PORT: env.port(50052),
+  GRPC_HOST: env.string('127.0.0.1'),
+  /** Run the build workers in this replica (every replica may; they share work by row locks). */
+  BUILD_WORKER_ENABLED: env.bool(true),
+  /** Builds running at once across all families (each family runs one at a time). */
+  BUILD_GLOBAL_CAP: env.int(10, 1),
+  /** Builds one replica advances at once. */
+  BUILD_WORKER_CONCURRENCY: env.int(10, 1),
+  BUILD_WORKER_INTERVAL_MS: env.int(500, 10),
+  /** How often pending images and instance states are polled. */
+  BUILD_POLL_INTERVAL_MS: env.int(5000, 10),
+  /** A claimed build nobody finished within this time is taken over by another worker. */
+  BUILD_LEASE_MS: env.int(120_000, 1000),
+  BUILD_STEP_MAX_ATTEMPTS: env.int(5, 1),
+  BUILD_STEP_RETRY_BASE_MS: env.int(1000, 1),
+  /** Upper bound for any single step; customise uses the recipe's own timeout. */
+  BUILD_STEP_TIMEOUT_S: env.int(1800, 1),
+  BUILD_IMAGE_TIMEOUT_S: env.int(7200, 1),
 });
 
 export type BuilderConfig = z.infer<typeof builderConfigSchema>;

@@ -2,10 +2,11 @@ import type { ServiceDatabase } from '@ami/persistence';
 import { RebuildRequestEntity } from '../rebuild-requests/rebuild-request.entity.js';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
 import { RebuildRequests1764201700000 } from './migrations/1764201700000-rebuild-requests.js';
+import { Builds1764201900000 } from './migrations/1764201900000-builds.js';
 
 /** The builder's schema: its entities and, in order, its migrations. */
 export const builderDatabase: ServiceDatabase = {
   schema: 'builder',
   entities: [RebuildRequestEntity],
-  migrations: [MessagingTables1764201600000, RebuildRequests1764201700000],
+  migrations: [MessagingTables1764201600000, RebuildRequests1764201700000, Builds1764201900000],
 };

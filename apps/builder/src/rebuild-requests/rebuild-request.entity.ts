@@ -27,6 +27,13 @@ export class RebuildRequestEntity {
   @Column({ name: 'correlation_id', type: 'text' })
   correlationId: string;
 
+  /** build-started, duplicate, or rejected. */
+  @Column({ type: 'text', nullable: true })
+  outcome: string | null;
+
+  @Column({ name: 'build_id', type: 'uuid', nullable: true })
+  buildId: string | null;
+
   @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
   receivedAt: Date;
 }

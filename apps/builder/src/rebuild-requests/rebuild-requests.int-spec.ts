@@ -17,7 +17,7 @@ describe('builder receives rebuild requests from Kafka (real broker, real databa
     await app?.close();
   });
 
-  it('records a request produced with plain kafkajs, once, and audits it', async () => {
+  it('records a request produced with plain kafkajs, once, audits it, and rejects it for an unknown family', async () => {
     const kafka = testKafka();
     const audit = await collect(kafka, [Topics.Audit]);
     const family = uniqueName('web-base');
@@ -47,12 +47,12 @@ describe('builder receives rebuild requests from Kafka (real broker, real databa
     const db = app.get(DataSource);
     const rows = () =>
       db.query(
-        'SELECT family, reason, requested_by, idempotency_key, event_id FROM builder.rebuild_requests WHERE family = $1',
+        'SELECT family, reason, requested_by, idempotency_key, event_id, outcome FROM builder.rebuild_requests WHERE family = $1',
         [family],
       );
     await eventually(async () => (await rows()).length > 0, 30_000, 'the rebuild request row');
-    const auditEvents = await audit.waitFor((m) =>
-      m.some((x) => x.message.key?.toString() === family),
+    const auditEvents = await audit.waitFor(
+      (m) => m.filter((x) => x.message.key?.toString() === family).length >= 2,
     );
     await audit.stop();
 
@@ -63,19 +63,25 @@ describe('builder receives rebuild requests from Kafka (real broker, real databa
         requested_by: 'ci:pipeline-42',
         idempotency_key: 'ci-42',
         event_id: event.id,
+        outcome: 'rejected',
       },
     ]);
-    const auditEvent = JSON.parse(
-      auditEvents.find((x) => x.message.key?.toString() === family)!.message.value!.toString(),
-    );
-    expect(auditEvent).toMatchObject({
+    const [received, rejected] = auditEvents
+      .filter((x) => x.message.key?.toString() === family)
+      .map((x) => JSON.parse(x.message.value!.toString()));
+    expect(rejected.data).toMatchObject({
+      action: 'build.rejected',
+      outcome: 'rejected',
+      reason: `unknown family ${family}: apply its spec first`,
+    });
+    expect(received).toMatchObject({
       type: 'ami.audit.recorded',
       source: '/ami/builder',
       correlationid: event.correlationid,
       causationid: event.id,
       data: {
         actor: 'ci:pipeline-42',
-        action: 'rebuild.requested',
+        action: 'rebuild.received',
         subject: { family },
         outcome: 'succeeded',
       },

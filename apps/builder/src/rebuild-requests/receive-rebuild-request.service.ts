@@ -1,40 +1,62 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CloudEvent, RebuildRequested } from '@ami/contracts';
+import type { CloudEvent, RebuildRequested } from '@ami/contracts';
 import { AuditRecorder } from '@ami/messaging';
+import { BuildRequestOutcome, RequestBuild } from '../builds/request-build.use-case.js';
 import { RebuildRequestEntity } from './rebuild-request.entity.js';
 
-/** Records a rebuild request and puts its receipt on the audit stream, in one transaction. */
+/**
+ * Records a rebuild request, from any producer, and what came of it (a new build, a duplicate
+ * of one, or a rejection), with its receipt on the audit stream, in one transaction.
+ */
 @Injectable()
 export class ReceiveRebuildRequest {
-  constructor(@Inject(AuditRecorder) private readonly audit: AuditRecorder) {}
+  constructor(
+    @Inject(AuditRecorder) private readonly audit: AuditRecorder,
+    @Inject(RequestBuild) private readonly requestBuild: RequestBuild,
+  ) {}
 
   async execute(
     tx: EntityManager,
     event: CloudEvent<string, RebuildRequested>,
-  ): Promise<RebuildRequestEntity> {
-    const request = tx.create(RebuildRequestEntity, {
-      family: event.data.family,
-      reason: event.data.reason,
-      requestedBy: event.data.requestedBy,
-      idempotencyKey: event.data.idempotencyKey ?? null,
-      force: event.data.force ?? false,
-      eventId: event.id,
-      correlationId: event.correlationid,
-    });
-    await tx.save(request);
+  ): Promise<BuildRequestOutcome | null> {
+    // The same request seen again (say, after a consumer group was reset) changes nothing.
+    const seen = await tx.findOne(RebuildRequestEntity, { where: { eventId: event.id } });
+    if (seen) return null;
     await this.audit.record(
       tx,
       {
         actor: event.data.requestedBy,
-        action: 'rebuild.requested',
+        action: 'rebuild.received',
         subject: { family: event.data.family },
         before: null,
-        after: { requestId: request.id, reason: event.data.reason },
+        after: { requestId: event.id, reason: event.data.reason },
         outcome: 'succeeded',
       },
       event,
     );
-    return request;
+    const outcome = await this.requestBuild.execute(tx, {
+      family: event.data.family,
+      reason: event.data.reason,
+      requestedBy: event.data.requestedBy,
+      requestId: event.id,
+      correlationId: event.correlationid,
+      idempotencyKey: event.data.idempotencyKey,
+      force: event.data.force,
+    });
+    await tx.save(
+      tx.create(RebuildRequestEntity, {
+        family: event.data.family,
+        reason: event.data.reason,
+        requestedBy: event.data.requestedBy,
+        idempotencyKey: event.data.idempotencyKey ?? null,
+        force: event.data.force ?? false,
+        eventId: event.id,
+        correlationId: event.correlationid,
+        outcome: outcome.outcome,
+        buildId: 'buildId' in outcome ? outcome.buildId : null,
+      }),
+    );
+    return outcome;
   }
 }

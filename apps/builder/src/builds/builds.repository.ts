@@ -1,0 +1,278 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { BuildStep } from '@ami/contracts';
+import { returnedRows } from '@ami/persistence';
+import type { PageRequest } from '@ami/runtime';
+import type { Build, BuildPatch, BuildState, StepRecord } from './build.types.js';
+
+const COLUMNS: Record<keyof BuildPatch, string> = {
+  source: 'source',
+  instanceId: 'instance_id',
+  commandId: 'command_id',
+  imageId: 'image_id',
+  imageName: 'image_name',
+  version: 'version',
+  snapshotIds: 'snapshot_ids',
+  testInstanceId: 'test_instance_id',
+};
+
+export function toBuild(r: any): Build {
+  return {
+    id: r.id,
+    family: r.family,
+    state: r.state,
+    step: r.step,
+    stepAttempt: r.step_attempt,
+    stepStartedAt: r.step_started_at,
+    cancelRequested: r.cancel_requested,
+    force: r.force,
+    reason: r.reason,
+    requestedBy: r.requested_by,
+    requestId: r.request_id,
+    correlationId: r.correlation_id,
+    idempotencyKey: r.idempotency_key,
+    retryOf: r.retry_of,
+    specVersion: r.spec_version,
+    recipe: r.recipe,
+    recipeDigest: r.recipe_digest,
+    sourceSpec: r.source_spec,
+    source: r.source,
+    instanceId: r.instance_id,
+    commandId: r.command_id,
+    imageId: r.image_id,
+    imageName: r.image_name,
+    version: r.version,
+    snapshotIds: r.snapshot_ids ?? [],
+    testInstanceId: r.test_instance_id,
+    failedStep: r.failed_step,
+    failureReason: r.failure_reason,
+    cleanedUp: r.cleaned_up ?? [],
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export type NewBuild = Pick<
+  Build,
+  | 'id'
+  | 'family'
+  | 'reason'
+  | 'requestedBy'
+  | 'requestId'
+  | 'correlationId'
+  | 'idempotencyKey'
+  | 'force'
+  | 'specVersion'
+  | 'recipe'
+  | 'recipeDigest'
+  | 'sourceSpec'
+  | 'retryOf'
+>;
+
+@Injectable()
+export class BuildsRepository {
+  constructor(@Inject(DataSource) private readonly db: DataSource) {}
+
+  async get(id: string, tx: EntityManager = this.db.manager): Promise<Build | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows = await tx.query('SELECT * FROM builder.builds WHERE id = $1', [id]);
+    return rows[0] ? toBuild(rows[0]) : null;
+  }
+
+  async list(page: PageRequest, filter: { family?: string; state?: string }): Promise<Build[]> {
+    const [afterTime, afterId] = page.after ? page.after.split('|') : [null, null];
+    const rows = await this.db.query(
+      `SELECT * FROM builder.builds WHERE ($1::text IS NULL OR family = $1) AND ($2::text IS NULL OR state = $2)
+         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [filter.family ?? null, filter.state ?? null, afterTime, afterId, page.limit + 1],
+    );
+    return rows.map(toBuild);
+  }
+
+  async steps(id: string): Promise<StepRecord[]> {
+    const rows = await this.db.query(
+      'SELECT step, status, attempt, at, detail FROM builder.build_steps WHERE build_id = $1 ORDER BY id',
+      [id],
+    );
+    return rows.map((r: any) => ({
+      step: r.step,
+      status: r.status,
+      attempt: r.attempt,
+      at: r.at,
+      detail: r.detail,
+    }));
+  }
+
+  async activeFor(tx: EntityManager, family: string): Promise<Build | null> {
+    const rows = await tx.query(
+      `SELECT * FROM builder.builds WHERE family = $1 AND state IN ('queued', 'running')`,
+      [family],
+    );
+    return rows[0] ? toBuild(rows[0]) : null;
+  }
+
+  async byIdempotencyKey(tx: EntityManager, family: string, key: string): Promise<Build | null> {
+    const rows = await tx.query(
+      'SELECT * FROM builder.builds WHERE family = $1 AND idempotency_key = $2',
+      [family, key],
+    );
+    return rows[0] ? toBuild(rows[0]) : null;
+  }
+
+  async lastSucceeded(family: string, tx: EntityManager = this.db.manager): Promise<Build | null> {
+    const rows = await tx.query(
+      `SELECT * FROM builder.builds WHERE family = $1 AND state = 'succeeded' ORDER BY finished_at DESC LIMIT 1`,
+      [family],
+    );
+    return rows[0] ? toBuild(rows[0]) : null;
+  }
+
+  async insert(tx: EntityManager, b: NewBuild): Promise<void> {
+    await tx.query(
+      `INSERT INTO builder.builds (id, family, state, step, reason, requested_by, request_id, correlation_id, idempotency_key, force, spec_version, recipe, recipe_digest, source_spec, retry_of)
+       VALUES ($1, $2, 'queued', 'resolve-source', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        b.id,
+        b.family,
+        b.reason,
+        b.requestedBy,
+        b.requestId,
+        b.correlationId,
+        b.idempotencyKey,
+        b.force,
+        b.specVersion,
+        JSON.stringify(b.recipe),
+        b.recipeDigest,
+        JSON.stringify(b.sourceSpec),
+        b.retryOf,
+      ],
+    );
+  }
+
+  /** Queued builds become running while fewer than `cap` run; returns the started ids. */
+  async startQueued(tx: EntityManager, cap: number): Promise<string[]> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['builder-start-queued']);
+    const rows = await tx.query(
+      `UPDATE builder.builds SET state = 'running', started_at = now(), step_started_at = now(), next_attempt_at = now(), updated_at = now()
+       WHERE id IN (
+         SELECT id FROM builder.builds WHERE state = 'queued' ORDER BY created_at
+         LIMIT GREATEST(0, $1 - (SELECT count(*) FROM builder.builds WHERE state = 'running'))
+       ) RETURNING id`,
+      [cap],
+    );
+    return returnedRows(rows).map((r: any) => r.id);
+  }
+
+  /** Claims due builds for this worker with a lease; a crashed worker's lease simply expires. */
+  async claimDue(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    excludeStep: BuildStep,
+  ): Promise<Build[]> {
+    const rows = await this.db.query(
+      `UPDATE builder.builds SET lease_owner = $1, lease_until = now() + ($3 || ' milliseconds')::interval
+       WHERE id IN (
+         SELECT id FROM builder.builds
+         WHERE state = 'running' AND next_attempt_at <= now() AND (step <> $4 OR cancel_requested)
+           AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ) RETURNING *`,
+      [owner, limit, String(leaseMs), excludeStep],
+    );
+    return returnedRows(rows).map(toBuild);
+  }
+
+  /** Builds waiting for their image, with no live lease, grouped by the caller per region. */
+  async waitingForImage(owner: string, leaseMs: number): Promise<Build[]> {
+    const rows = await this.db.query(
+      `UPDATE builder.builds SET lease_owner = $1, lease_until = now() + ($2 || ' milliseconds')::interval
+       WHERE id IN (
+         SELECT id FROM builder.builds WHERE state = 'running' AND step = 'wait-image' AND NOT cancel_requested
+           AND (lease_until IS NULL OR lease_until < now()) FOR UPDATE SKIP LOCKED
+       ) RETURNING *`,
+      [owner, String(leaseMs)],
+    );
+    return returnedRows(rows).map(toBuild);
+  }
+
+  /** Applies a step's result if this worker still holds the lease. Returns false if it lost it. */
+  async advance(
+    tx: EntityManager,
+    build: Build,
+    owner: string,
+    change: {
+      patch?: BuildPatch;
+      step?: BuildStep;
+      attempt?: number;
+      delayMs?: number;
+      state?: BuildState;
+      failure?: { step: string; reason: string; cleanedUp: string[] };
+    },
+  ): Promise<boolean> {
+    const sets: string[] = ['updated_at = now()', 'lease_owner = NULL', 'lease_until = NULL'];
+    const values: unknown[] = [build.id, owner];
+    const add = (sql: string, value: unknown) => {
+      values.push(value);
+      sets.push(`${sql} = $${values.length}`);
+    };
+    for (const [key, value] of Object.entries(change.patch ?? {})) {
+      const column = COLUMNS[key as keyof BuildPatch];
+      add(column, column === 'source' ? JSON.stringify(value) : value);
+    }
+    if (change.step && change.step !== build.step) {
+      add('step', change.step);
+      sets.push('step_started_at = now()');
+    }
+    if (change.attempt !== undefined) add('step_attempt', change.attempt);
+    add('next_attempt_at', new Date(Date.now() + (change.delayMs ?? 0)));
+    if (change.state) {
+      add('state', change.state);
+      if (!['queued', 'running'].includes(change.state)) sets.push('finished_at = now()');
+    }
+    if (change.failure) {
+      add('failed_step', change.failure.step);
+      add('failure_reason', change.failure.reason);
+      add('cleaned_up', change.failure.cleanedUp);
+    }
+    const result = await tx.query(
+      `UPDATE builder.builds SET ${sets.join(', ')} WHERE id = $1 AND (lease_owner = $2 OR lease_owner IS NULL) RETURNING id`,
+      values,
+    );
+    return returnedRows(result).length === 1;
+  }
+
+  async recordStep(
+    tx: EntityManager,
+    buildId: string,
+    step: string,
+    status: StepRecord['status'],
+    attempt: number,
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
+    await tx.query(
+      'INSERT INTO builder.build_steps (build_id, step, status, attempt, detail) VALUES ($1, $2, $3, $4, $5)',
+      [buildId, step, status, attempt, detail ? JSON.stringify(detail) : null],
+    );
+  }
+
+  async requestCancel(tx: EntityManager, id: string): Promise<Build | null> {
+    const result = await tx.query(
+      `UPDATE builder.builds SET cancel_requested = true, next_attempt_at = now(), updated_at = now() WHERE id = $1 AND state IN ('queued', 'running') RETURNING *`,
+      [id],
+    );
+    const rows = returnedRows(result);
+    return rows[0] ? toBuild(rows[0]) : null;
+  }
+
+  /** The next version name of a family for a day: 2026.11.27-1, -2, ... */
+  async nextVersion(tx: EntityManager, family: string, day: string): Promise<string> {
+    const rows = await tx.query(
+      `SELECT coalesce(max(substring(version from '-(\\d+)$')::int), 0) + 1 AS n FROM builder.builds WHERE family = $1 AND version LIKE $2`,
+      [family, `${day}-%`],
+    );
+    return `${day}-${rows[0].n}`;
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CreateImageCommand } from '@aws-sdk/client-ec2';
+import { DataSource } from 'typeorm';
+import { Ec2Error, Ec2Gateway } from '@ami/aws';
+import type { Build } from '../build.types.js';
+import { BuildsRepository } from '../builds.repository.js';
+import { toBlockDeviceMappings } from './block-devices.js';
+import { BuildStepHandler, StepResult, buildTags } from './step.types.js';
+
+/**
+ * Creates the image from the stopped instance under a deterministic name
+ * (ami-factory/<family>/<version>). The version is fixed before the call, so a retried or
+ * repeated CreateImage meets InvalidAMIName.Duplicate and adopts the image it already made.
+ */
+@Injectable()
+export class CreateImageStep implements BuildStepHandler {
+  readonly step = 'create-image' as const;
+  constructor(
+    @Inject(Ec2Gateway) private readonly ec2: Ec2Gateway,
+    @Inject(BuildsRepository) private readonly builds: BuildsRepository,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {}
+
+  async run(build: Build): Promise<StepResult> {
+    if (!build.version) {
+      // Name first, in its own commit: every later attempt uses the same name.
+      const version = await this.db.transaction((tx) =>
+        this.builds.nextVersion(tx, build.family, today()),
+      );
+      return {
+        kind: 'wait',
+        patch: { version, imageName: `ami-factory/${build.family}/${version}` },
+        delayMs: 0,
+      };
+    }
+    const region = build.recipe.region;
+    const name = build.imageName!;
+    let imageId: string;
+    try {
+      const out = await this.ec2.send(
+        region,
+        new CreateImageCommand({
+          InstanceId: build.instanceId!,
+          Name: name,
+          Description: `${build.family} ${build.version}, built by ami-factory from ${build.source?.imageId}`,
+          NoReboot: true,
+          BlockDeviceMappings: toBlockDeviceMappings(build.recipe.imageBlockDeviceMappings),
+          TagSpecifications: [
+            {
+              ResourceType: 'image',
+              Tags: buildTags(build, { 'ami-factory:version': build.version }),
+            },
+            {
+              ResourceType: 'snapshot',
+              Tags: buildTags(build, { 'ami-factory:version': build.version }),
+            },
+          ],
+        }),
+      );
+      imageId = out.ImageId!;
+    } catch (error) {
+      if (!(error instanceof Ec2Error && error.kind === 'duplicate')) throw error;
+      const [existing] = await this.ec2.describeAllImages(region, {
+        Owners: ['self'],
+        Filters: [{ Name: 'name', Values: [name] }],
+      });
+      if (!existing?.ImageId) throw error;
+      imageId = existing.ImageId;
+    }
+    return { kind: 'next', next: 'wait-image', patch: { imageId }, detail: { imageId, name } };
+  }
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10).replace(/-/g, '.');
+}
