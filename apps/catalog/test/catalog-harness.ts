@@ -9,8 +9,7 @@ import { freePort, LOCAL_AUTH_SECRET, startServiceForTest, testKafka } from '@am
 import { CatalogModule } from '../src/catalog.module.js';
 import { configureCatalog } from '../src/configure-catalog.js';
 
-export const SECRET =
-  process.env.AUTH_JWT_SECRET ?? 'ami-local-development-secret-not-for-production';
+export const SECRET = process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET;
 
 export interface CatalogHarness {
   app: INestApplication;

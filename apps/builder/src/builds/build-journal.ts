@@ -54,7 +54,7 @@ export class BuildJournal {
           imageId: build.imageId ?? undefined,
         },
         before: null,
-        after: { buildId: build.id, step, attempt, ...(detail ?? {}) },
+        after: { buildId: build.id, step, attempt, ...detail },
         outcome: status === 'failed' ? 'failed' : status === 'started' ? 'started' : 'succeeded',
       },
       causedBy,
