@@ -14,13 +14,28 @@ import type { MotoClient } from './moto-client.js';
 import { ec2Error, ec2Result, isSuccess, missingParameter } from './responses.js';
 import { el, readEc2Error, resultText, splitList } from './xml.js';
 
-export const createImage: Ec2Handler = async ({ call, forward }, { state, names }) => {
+export const createImage: Ec2Handler = async ({ call, forward }, { state, names, moto }) => {
   if (call.action === 'CopyImage' && !getParam(call.params, 'Name'))
     return missingParameter('Name');
+  // moto raises NotImplementedError for snapshot tag specifications on CreateImage; EC2 tags
+  // the new snapshots. Forward without them and tag the snapshots ourselves.
+  const { params, snapshotTags } = splitSnapshotTagSpecs(call.params);
   return state.tokens.run(call, () =>
     names.guard(call, async () => {
-      const response = await forward();
+      const response = await forward(params);
       const imageId = isSuccess(response) ? resultText(response.body, 'imageId') : undefined;
+      if (imageId && snapshotTags.length) {
+        const snapshots = await snapshotIdsOf(moto, call, imageId);
+        if (snapshots.length) {
+          await moto.ec2(call, 'CreateTags', [
+            ...snapshots.map((id, i) => [`ResourceId.${i + 1}`, id] as [string, string]),
+            ...snapshotTags.flatMap(([key, value], i) => [
+              [`Tag.${i + 1}.Key`, key] as [string, string],
+              [`Tag.${i + 1}.Value`, value] as [string, string],
+            ]),
+          ]);
+        }
+      }
       if (imageId) {
         state.created.record(call, {
           imageId,
@@ -153,3 +168,26 @@ export const modifyImageAttribute: Ec2Handler = async ({ call, forward }, { stat
   }
   return forward();
 };
+
+/** Takes the TagSpecification.N entries for snapshots out of a CreateImage request. */
+export function splitSnapshotTagSpecs(params: Params): {
+  params: Params;
+  snapshotTags: Array<[string, string]>;
+} {
+  const snapshotSpecs = new Set<string>();
+  for (const [key, value] of params) {
+    const m = /^TagSpecification\.(\d+)\.ResourceType$/.exec(key);
+    if (m && value === 'snapshot') snapshotSpecs.add(m[1] as string);
+  }
+  if (snapshotSpecs.size === 0) return { params, snapshotTags: [] };
+  const tags: Array<[string, string]> = [];
+  for (const n of snapshotSpecs) {
+    for (let i = 1; ; i++) {
+      const key = getParam(params, `TagSpecification.${n}.Tag.${i}.Key`);
+      if (key === undefined) break;
+      tags.push([key, getParam(params, `TagSpecification.${n}.Tag.${i}.Value`) ?? '']);
+    }
+  }
+  const prefixes = [...snapshotSpecs].map((n) => `TagSpecification.${n}.`);
+  return { params: withoutParams(params, [], prefixes), snapshotTags: tags };
+}
