@@ -1,4 +1,4 @@
-import { ServiceProcess, startServiceProcess, waitReady } from './service-process.js';
+import { ServiceProcess, startServiceProcess, waitReady } from '@ami/testing';
 
 const SERVICES = ['catalog', 'builder', 'replicator', 'permissions', 'maintenance-scanner'];
 

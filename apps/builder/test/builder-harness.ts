@@ -79,9 +79,7 @@ export interface BuilderHarness {
     body?: unknown,
     role?: 'reader' | 'operator',
   ): Promise<{ status: number; body: any }>;
-  builds(
-    family: string,
-  ): Promise<
+  builds(family: string): Promise<
     Array<{
       id: string;
       state: string;

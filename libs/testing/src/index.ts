@@ -7,4 +7,5 @@ export * from './database.js';
 export * from './kafka.js';
 export * from './service-app.js';
 export * from './ports.js';
+export * from './service-process.js';
 export * from './fidelity.js';

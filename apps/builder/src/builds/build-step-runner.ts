@@ -118,7 +118,21 @@ export class BuildStepRunner {
   }
 
   private async onError(build: Build, owner: string, error: Error): Promise<void> {
-    const retryable = !(error instanceof StepFailure) && classifyAwsError(error).retryable;
+    const classified = error instanceof StepFailure ? null : classifyAwsError(error);
+    if (classified?.kind === 'throttled') {
+      // EC2 asked us to slow down: slow down, without spending the step's attempts.
+      this.logger.info(
+        { buildId: build.id, step: build.step },
+        'EC2 throttled a build step; backing off',
+      );
+      await this.db.transaction((tx) =>
+        this.builds.advance(tx, build, owner, {
+          delayMs: this.config.BUILD_STEP_RETRY_BASE_MS * (1 + Math.random()),
+        }),
+      );
+      return;
+    }
+    const retryable = classified?.retryable ?? false;
     if (retryable && build.stepAttempt < this.config.BUILD_STEP_MAX_ATTEMPTS) {
       const delayMs = Math.min(
         60_000,

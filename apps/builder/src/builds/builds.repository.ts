@@ -270,7 +270,8 @@ export class BuildsRepository {
   /** The next version name of a family for a day: 2026.11.27-1, -2, ... */
   async nextVersion(tx: EntityManager, family: string, day: string): Promise<string> {
     const rows = await tx.query(
-      `SELECT coalesce(max(substring(version from '-(\\d+)$')::int), 0) + 1 AS n FROM builder.builds WHERE family = $1 AND version LIKE $2`,
+      // split_part, not a regex anchored with a dollar before a quote: tsc-alias mangles that pair (test/foundation/build-output.spec.ts).
+      `SELECT coalesce(max(split_part(version, '-', 2)::int), 0) + 1 AS n FROM builder.builds WHERE family = $1 AND version LIKE $2`,
       [family, `${day}-%`],
     );
     return `${day}-${rows[0].n}`;

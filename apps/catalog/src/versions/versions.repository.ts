@@ -194,7 +194,8 @@ export class VersionsRepository {
   /** The next import version for a day: 2026.11.27-i1, -i2, ... */
   async nextImportVersion(tx: EntityManager, family: string, day: string): Promise<string> {
     const rows = await tx.query(
-      `SELECT coalesce(max(substring(version from '-i(\\d+)$')::int), 0) + 1 AS n FROM catalog.image_versions WHERE family = $1 AND version LIKE $2`,
+      // split_part, not a regex anchored with a dollar before a quote: tsc-alias mangles that pair (test/foundation/build-output.spec.ts).
+      `SELECT coalesce(max(ltrim(split_part(version, '-', 2), 'i')::int), 0) + 1 AS n FROM catalog.image_versions WHERE family = $1 AND version LIKE $2`,
       [family, `${day}-i%`],
     );
     return `${day}-i${rows[0].n}`;

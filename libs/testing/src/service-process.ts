@@ -1,8 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eventually, freePort, LOCAL_AUTH_SECRET, testEnv, uniqueName } from '@ami/testing';
+import { eventually, uniqueName } from './kafka.js';
+import { freePort } from './ports.js';
+import { LOCAL_AUTH_SECRET } from './service-app.js';
+import { testEnv } from './test-env.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface ServiceProcess {
   name: string;
