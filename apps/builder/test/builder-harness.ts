@@ -98,13 +98,15 @@ export interface BuilderHarness {
   close(): Promise<void>;
 }
 
-export async function startBuilder(options: { pendingMs?: number } = {}): Promise<BuilderHarness> {
+export async function startBuilder(
+  options: { pendingMs?: number; env?: Record<string, string> } = {},
+): Promise<BuilderHarness> {
   const fidelity = await startFidelityForTest({ pendingMs: options.pendingMs ?? 1500 });
   const port = await freePort();
   const app = (await startServiceForTest(
     BuilderModule,
     { name: 'builder', schema: 'builder', consumeEvents: true },
-    { ...FAST_BUILDER_ENV, AWS_ENDPOINT_URL: fidelity.url },
+    { ...FAST_BUILDER_ENV, AWS_ENDPOINT_URL: fidelity.url, ...options.env },
     configureBuilder,
   )) as NestFastifyApplication;
   await app.listen(port, '127.0.0.1');
