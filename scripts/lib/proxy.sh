@@ -28,7 +28,8 @@ proxy_start() {
     die "fidelity-proxy: $PROXY_MAIN does not exist (tools/fidelity-proxy not written or not built: npm run build); set STACK_SKIP_PROXY=1 to run without it"
   log "fidelity-proxy: starting on $FIDELITY_URL -> $MOTO_URL"
   start_bg fidelity-proxy env MOTO_URL="$MOTO_URL" FIDELITY_PORT="$FIDELITY_PORT" \
-    FIDELITY_HOST="$FIDELITY_HOST" "$NODE_BIN" "$PROXY_MAIN"
+    FIDELITY_HOST="$FIDELITY_HOST" FIDELITY_PENDING_MS="$FIDELITY_PENDING_MS" \
+    FIDELITY_THROTTLE="$FIDELITY_THROTTLE" "$NODE_BIN" "$PROXY_MAIN"
   pid=$(<"$(pid_file fidelity-proxy)")
   local deadline=$((SECONDS + STACK_PROXY_TIMEOUT))
   until proxy_healthy; do
