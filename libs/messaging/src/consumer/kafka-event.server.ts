@@ -1,10 +1,10 @@
 import { createIdempotentProducer } from '../kafka/kafka-client.js';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { lastValueFrom, isObservable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { ALL_TOPICS, EventCatalog, isEventType } from '@ami/contracts';
+import { ALL_TOPICS, CloudEvent, EventCatalog, isEventType } from '@ami/contracts';
 import { DeadLetterKind, sendToDeadLetter } from '../dead-letter/dead-letter.js';
 import { Inbox } from '../inbox/inbox.js';
 import { decodeEvent } from './decode-event.js';
@@ -75,7 +75,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           autoCommit: true,
           autoCommitInterval: 1000,
           partitionsConsumedConcurrently: 3,
-          eachMessage: (payload) => this.handleMessage(payload),
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => this.handleBatch(payload),
         });
       }
       callback();
@@ -99,12 +100,78 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     return { consumer: this.consumer, producer: this.producer } as T;
   }
 
+  /**
+   * A fetched batch of one partition, in order. Runs of valid messages are applied together in
+   * one transaction (each still through the inbox); if that fails, the run is replayed one
+   * message at a time with retries and dead letters, so one bad message costs only itself.
+   * Offsets are resolved only after their effects or dead letters are stored.
+   */
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    let run: RunItem[] = [];
+    const flush = async () => {
+      if (run.length === 0) return;
+      const items = run;
+      run = [];
+      const applied = await this.applyRun(topic, partition, items).then(
+        () => true,
+        (error) => {
+          this.options.logger.debug({ err: error, topic, partition }, 'batch failed; applying its messages one by one');
+          return false;
+        },
+      );
+      if (!applied) for (const item of items) await this.handleMessage({ topic, partition, message: item.message, heartbeat });
+      resolveOffset(items[items.length - 1].message.offset);
+      await heartbeat();
+    };
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const decoded = decodeEvent(topic, message.value, this.options.maxMessageBytes);
+      if (!decoded.ok) {
+        await flush();
+        await this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
+        resolveOffset(message.offset);
+        continue;
+      }
+      const handler = this.getHandlerByPattern(decoded.event.type) ?? this.getHandlerByPattern(topic);
+      run.push({ message, event: decoded.event, handler });
+      if (run.length >= BATCH_TRANSACTION_SIZE) await flush();
+    }
+    await flush();
+  }
+
+  /** Applies a run of valid messages in one transaction; throws (rolling back) on any failure. */
+  private async applyRun(topic: string, partition: number, items: RunItem[]): Promise<void> {
+    const outcomes: Array<['processed' | 'duplicate', string]> = [];
+    await this.options.dataSource.transaction(async (tx) => {
+      for (const { message, event, handler } of items) {
+        // Another consumer's event type on a topic we read: not ours to judge, skip it.
+        if (!handler) continue;
+        const entry = { consumer: this.options.groupId, eventId: event.id, topic, partition, offset: message.offset };
+        if (!(await this.inbox.record(tx, entry))) {
+          outcomes.push(['duplicate', event.id]);
+          continue;
+        }
+        const ctx = new EventContext({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, attempt: 1, tx });
+        const result = await handler(event, ctx);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        outcomes.push(['processed', event.id]);
+      }
+    });
+    for (const [outcome, eventId] of outcomes) this.options.onOutcome?.(topic, outcome, eventId);
+  }
+
   private async handleMessage({
     topic,
     partition,
     message,
     heartbeat,
-  }: EachMessagePayload): Promise<void> {
+  }: {
+    topic: string;
+    partition: number;
+    message: KafkaMessage;
+    heartbeat: () => Promise<void>;
+  }): Promise<void> {
     const decoded = decodeEvent(topic, message.value, this.options.maxMessageBytes);
     if (!decoded.ok)
       return this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
@@ -182,7 +249,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     reason: string,
     topic: string,
     partition: number,
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
     attempts: number,
   ): Promise<void> {
     this.options.logger.warn(
@@ -200,6 +267,15 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     });
     this.options.onOutcome?.(topic, 'dead-lettered');
   }
+}
+
+/** Messages applied together in one transaction, at most. */
+const BATCH_TRANSACTION_SIZE = 200;
+
+interface RunItem {
+  message: KafkaMessage;
+  event: CloudEvent;
+  handler: ReturnType<Server['getHandlerByPattern']>;
 }
 
 /** Nest's RPC exception filters may wrap errors in plain objects; recover a message either way. */

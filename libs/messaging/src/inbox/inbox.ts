@@ -19,19 +19,21 @@ export class Inbox {
   ) {}
 
   /** Returns false when the event had already been processed (the effect was not run again). */
-  async processOnce(
-    entry: InboxEntry,
-    effect: (tx: EntityManager) => Promise<void>,
-  ): Promise<boolean> {
+  async processOnce(entry: InboxEntry, effect: (tx: EntityManager) => Promise<void>): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO "${this.schema}".inbox (consumer, event_id, topic, kafka_partition, kafka_offset)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
-        [entry.consumer, entry.eventId, entry.topic, entry.partition, entry.offset],
-      );
-      if (inserted.length === 0) return false;
+      if (!(await this.record(tx, entry))) return false;
       await effect(tx);
       return true;
     });
+  }
+
+  /** Records the event id in the caller's transaction; false if it was already there. */
+  async record(tx: EntityManager, entry: InboxEntry): Promise<boolean> {
+    const inserted: unknown[] = await tx.query(
+      `INSERT INTO "${this.schema}".inbox (consumer, event_id, topic, kafka_partition, kafka_offset)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+      [entry.consumer, entry.eventId, entry.topic, entry.partition, entry.offset],
+    );
+    return inserted.length > 0;
   }
 }
