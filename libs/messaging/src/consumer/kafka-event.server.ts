@@ -74,7 +74,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         await this.consumer.run({
           autoCommit: true,
           autoCommitInterval: 1000,
-          partitionsConsumedConcurrently: 3,
+          partitionsConsumedConcurrently: 6,
           eachBatchAutoResolve: false,
           eachBatch: (payload) => this.handleBatch(payload),
         });
@@ -106,7 +106,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
    * message at a time with retries and dead letters, so one bad message costs only itself.
    * Offsets are resolved only after their effects or dead letters are stored.
    */
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     let run: RunItem[] = [];
     const flush = async () => {
@@ -116,11 +122,16 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       const applied = await this.applyRun(topic, partition, items).then(
         () => true,
         (error) => {
-          this.options.logger.debug({ err: error, topic, partition }, 'batch failed; applying its messages one by one');
+          this.options.logger.debug(
+            { err: error, topic, partition },
+            'batch failed; applying its messages one by one',
+          );
           return false;
         },
       );
-      if (!applied) for (const item of items) await this.handleMessage({ topic, partition, message: item.message, heartbeat });
+      if (!applied)
+        for (const item of items)
+          await this.handleMessage({ topic, partition, message: item.message, heartbeat });
       resolveOffset(items[items.length - 1].message.offset);
       await heartbeat();
     };
@@ -133,7 +144,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         resolveOffset(message.offset);
         continue;
       }
-      const handler = this.getHandlerByPattern(decoded.event.type) ?? this.getHandlerByPattern(topic);
+      const handler =
+        this.getHandlerByPattern(decoded.event.type) ?? this.getHandlerByPattern(topic);
       run.push({ message, event: decoded.event, handler });
       if (run.length >= BATCH_TRANSACTION_SIZE) await flush();
     }
@@ -144,15 +156,33 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   private async applyRun(topic: string, partition: number, items: RunItem[]): Promise<void> {
     const outcomes: Array<['processed' | 'duplicate', string]> = [];
     await this.options.dataSource.transaction(async (tx) => {
-      for (const { message, event, handler } of items) {
-        // Another consumer's event type on a topic we read: not ours to judge, skip it.
-        if (!handler) continue;
-        const entry = { consumer: this.options.groupId, eventId: event.id, topic, partition, offset: message.offset };
-        if (!(await this.inbox.record(tx, entry))) {
+      // Another consumer's event type on a topic we read is not ours to judge: skipped.
+      const mine = items.filter((item) => item.handler);
+      const fresh = await this.inbox.recordMany(
+        tx,
+        mine.map(({ event, message }) => ({
+          consumer: this.options.groupId,
+          eventId: event.id,
+          topic,
+          partition,
+          offset: message.offset,
+        })),
+      );
+      for (const { message, event, handler } of mine) {
+        // Seen before (or twice in this batch): the effect was already applied.
+        if (!fresh.delete(event.id)) {
           outcomes.push(['duplicate', event.id]);
           continue;
         }
-        const ctx = new EventContext({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, attempt: 1, tx });
+        if (!handler) continue;
+        const ctx = new EventContext({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          attempt: 1,
+          tx,
+        });
         const result = await handler(event, ctx);
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
         outcomes.push(['processed', event.id]);

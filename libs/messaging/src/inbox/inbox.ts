@@ -19,7 +19,10 @@ export class Inbox {
   ) {}
 
   /** Returns false when the event had already been processed (the effect was not run again). */
-  async processOnce(entry: InboxEntry, effect: (tx: EntityManager) => Promise<void>): Promise<boolean> {
+  async processOnce(
+    entry: InboxEntry,
+    effect: (tx: EntityManager) => Promise<void>,
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       if (!(await this.record(tx, entry))) return false;
       await effect(tx);
@@ -35,5 +38,23 @@ export class Inbox {
       [entry.consumer, entry.eventId, entry.topic, entry.partition, entry.offset],
     );
     return inserted.length > 0;
+  }
+
+  /** Records many event ids in one statement; returns the ids that were new. */
+  async recordMany(tx: EntityManager, entries: InboxEntry[]): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const rows: Array<{ event_id: string }> = await tx.query(
+      `INSERT INTO "${this.schema}".inbox (consumer, event_id, topic, kafka_partition, kafka_offset)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+       ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id`,
+      [
+        entries.map((e) => e.consumer),
+        entries.map((e) => e.eventId),
+        entries.map((e) => e.topic),
+        entries.map((e) => e.partition),
+        entries.map((e) => e.offset),
+      ],
+    );
+    return new Set(rows.map((r) => r.event_id));
   }
 }
