@@ -68,9 +68,10 @@ async function bareKafka(topic: string, count: number): Promise<number> {
 
 async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map<string, number>) {
   await db.dataSource.query(`CREATE TABLE "${db.schema}".effects (event_id text PRIMARY KEY)`);
+  const groupId = uniqueName('bench-inbox');
   const server = new KafkaEventServer({
     kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-consumer' }),
-    groupId: uniqueName('bench-inbox'),
+    groupId,
     dataSource: db.dataSource,
     schema: db.schema,
     logger: silent,
@@ -92,6 +93,11 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
     },
     true,
   );
+  // Start the new group at the topic's end: the bench measures its own events, not history.
+  const admin = testKafka('bench-admin').admin();
+  await admin.connect();
+  await admin.resetOffsets({ groupId, topic: Topics.RebuildRequests, earliest: false });
+  await admin.disconnect();
   await new Promise<void>((resolve, reject) =>
     server.listen((e?: unknown) => (e ? reject(e) : resolve())),
   );

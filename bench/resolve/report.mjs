@@ -356,6 +356,18 @@ out.push(
 for (const [t, v] of Object.entries(result.assessment)) {
   if (v) out.push(`  ${LABELS[t]}: ratio ${v.ratio}; p99 ${v.p99}`);
 }
+for (const round of perRound) {
+  for (const [t, r] of Object.entries(round.runs)) {
+    const n = Object.values(r.errors).reduce(
+      (a, b) => a + (typeof b === 'number' ? b : Object.values(b).reduce((x, y) => x + y, 0)),
+      0,
+    );
+    if (n > 0)
+      out.push(
+        `  note: round ${round.round}, ${LABELS[t]}: ${n} failed answers (${JSON.stringify(r.errors)}); that run is not valid (was the stack restarted under it? the catalog's log says)`,
+      );
+  }
+}
 const busy = Object.entries(summary).filter(([, s]) => s.other_cpu_cores > 0.3);
 if (busy.length > 0)
   out.push(

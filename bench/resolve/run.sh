@@ -411,6 +411,14 @@ run_target() { # run_target <target> <round>
   measure "$pid" "$s" "$base" "$base.wrk.txt" wrk_run "$url" "$paths" "$token" "$s"
 }
 
+# The machine is shared: say so when something else is already busy (the figures show it too,
+# per run, as "other CPU").
+m0=$(machine_busy_ticks); sleep 2; m1=$(machine_busy_ticks)
+busy=$(awk -v d=$((m1 - m0)) -v hz="$BENCH_CLK_TCK" 'BEGIN { printf "%.2f", d / hz / 2 }')
+if awk -v b="$busy" 'BEGIN { exit !(b > 0.3) }'; then
+  warn "the machine is busy before the first run ($busy cores in use by others): expect noisy figures"
+fi
+
 for ((k = 1; k <= BENCH_ROUNDS; k++)); do
   for t in nginx http live grpc grpc-bare; do
     if has_target "$t"; then run_target "$t" "$k"; fi
