@@ -9,4 +9,6 @@ export const messagingConfigShape = {
   CONSUMER_RETRY_INITIAL_MS: env.int(200, 0),
   CONSUMER_RETRY_MAX_MS: env.int(5000, 0),
   MAX_MESSAGE_BYTES: env.int(900_000, 1024),
+  /** A new consumer group reads from the end of its topics (tests); by default from the start. */
+  KAFKA_NEW_GROUP_FROM_END: env.bool(false),
 };

@@ -154,6 +154,7 @@ export function createEventServer(
       maxDelayMs: config.CONSUMER_RETRY_MAX_MS,
     },
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    startNewGroupAtEnd: config.KAFKA_NEW_GROUP_FROM_END,
     onOutcome: (topic, outcome) => consumed.inc({ topic, outcome }),
   });
 }

@@ -30,6 +30,7 @@ export async function startServiceForTest(
     DB_PASSWORD:
       process.env[`${service.schema.toUpperCase()}_DB_PASSWORD`] ?? `${service.schema}-local-dev`,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    KAFKA_NEW_GROUP_FROM_END: 'true',
     KAFKA_GROUP_ID: uniqueName(`${service.name}-test`),
     AWS_ENDPOINT_URL: env.awsEndpoint,
     AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,

@@ -38,6 +38,7 @@ export async function startServiceProcess(
       DB_USER: schema,
       DB_PASSWORD: process.env[`${schema.toUpperCase()}_DB_PASSWORD`] ?? `${schema}-local-dev`,
       KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      KAFKA_NEW_GROUP_FROM_END: 'true',
       KAFKA_GROUP_ID: uniqueName(`${name}-e2e`),
       AWS_ENDPOINT_URL: env.awsEndpoint,
       AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,

@@ -20,6 +20,8 @@ export interface KafkaEventServerOptions {
   logger: Logger;
   retry: RetryPolicy;
   maxMessageBytes: number;
+  /** A new consumer group starts at the end of its topics instead of their beginning. */
+  startNewGroupAtEnd?: boolean;
   onOutcome?: (
     topic: string,
     outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried',
@@ -69,6 +71,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           heartbeatInterval: 3_000,
           maxBytesPerPartition: this.options.maxMessageBytes + 64 * 1024,
         });
+        if (this.options.startNewGroupAtEnd) await this.startAtEndIfNew(topics);
         await this.consumer.connect();
         await this.consumer.subscribe({ topics, fromBeginning: true });
         await this.consumer.run({
@@ -82,6 +85,21 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       callback();
     } catch (error) {
       callback(error);
+    }
+  }
+
+  /** Commits the topics' end offsets for a group that has none yet (tests, benchmarks). */
+  private async startAtEndIfNew(topics: string[]): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+      for (const { topic, partitions } of committed) {
+        if (partitions.every((p) => p.offset === '-1'))
+          await admin.resetOffsets({ groupId: this.options.groupId, topic, earliest: false });
+      }
+    } finally {
+      await admin.disconnect();
     }
   }
 
