@@ -1,3 +1,4 @@
+import { defaultRateLimit } from '@ami/aws';
 // EC2 request-rate throttling: a token bucket per account x region x action, sized by the
 // table in shared/design/aws-facts.md. A throttled call consumes no token.
 import { getFilters, getList, getParam, type Ec2Call, type Params } from './ec2-request.js';
@@ -44,23 +45,7 @@ export class TokenBucket {
   }
 }
 
-const SEVERELY_LIMITED: Record<string, BucketSpec> = {
-  EnableImageBlockPublicAccess: { capacity: 1, refillPerSecond: 0.1 },
-  DisableImageBlockPublicAccess: { capacity: 1, refillPerSecond: 0.1 },
-  RunInstances: { capacity: 5, refillPerSecond: 2 },
-  TerminateInstances: { capacity: 100, refillPerSecond: 5 },
-  CopyImage: { capacity: 100, refillPerSecond: 1 },
-  ModifyImageAttribute: { capacity: 100, refillPerSecond: 5 },
-  DeregisterImage: { capacity: 100, refillPerSecond: 5 },
-  DeleteSnapshot: { capacity: 100, refillPerSecond: 5 },
-  ModifySnapshotAttribute: { capacity: 100, refillPerSecond: 5 },
-  CreateTags: { capacity: 100, refillPerSecond: 10 },
-  DeleteTags: { capacity: 100, refillPerSecond: 10 },
-};
-const NON_MUTATING: BucketSpec = { capacity: 100, refillPerSecond: 20 };
-const UNFILTERED_DESCRIBE: BucketSpec = { capacity: 50, refillPerSecond: 10 };
-const MUTATING_DEFAULT: BucketSpec = { capacity: 50, refillPerSecond: 5 };
-
+// The defaults are the gateway's own (aws-facts.md): one table for the pacing and the emulation.
 const UNFILTERED_SUFFIX = ':unfiltered';
 
 function isUnfilteredUnpaginated(action: string, params: Params): boolean {
@@ -88,11 +73,7 @@ export function bucketKeyFor(call: Pick<Ec2Call, 'action' | 'params'>): string {
 
 /** The default size of a bucket, by its key (an action name, or one with `:unfiltered`). */
 export function defaultBucketSpec(bucketKey: string): BucketSpec {
-  if (bucketKey.endsWith(UNFILTERED_SUFFIX)) return UNFILTERED_DESCRIBE;
-  const special = SEVERELY_LIMITED[bucketKey];
-  if (special) return special;
-  if (/^(Describe|Get|List)/.test(bucketKey)) return NON_MUTATING;
-  return MUTATING_DEFAULT;
+  return defaultRateLimit(bucketKey);
 }
 
 export class Throttle {
