@@ -4,7 +4,7 @@
 // (ghz --format json) or t.rk.node.json (grpc-load.mjs), and t.rk.cpu (server CPU ticks over
 // the measured run); plus body.json (the answer nginx serves) and loadavg.before.
 // Settings come from the BENCH_* variables run.sh exports. Goals are reported, never asserted.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,12 +32,11 @@ const median = (xs) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+/** A command's output (stdout, else stderr: nginx -v and wrk -v print there), or null. */
 const sh = (cmd, args) => {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (error) {
-    return `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || null;
-  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) return null;
+  return r.stdout.trim() || r.stderr.trim() || null;
 };
 
 /** One measured run, normalised: rps of successful answers, latency in ms, errors by kind. */
