@@ -65,5 +65,5 @@ console.log(
   `imported ${imported.imported.length} image(s); prod of base-al2023 in us-east-1 is ${resolved.imageId} (${resolved.version})`,
 );
 console.log(
-  `try: curl -H "authorization: Bearer $(npm run -s token -- --role reader --sub you)" "${catalog}/v1/families/base-al2023/resolve?channel=prod&region=us-east-1"`,
+  `try: eval "$(bash scripts/stack.sh env)"; curl -H "authorization: Bearer $(npm run -s token -- --role reader --sub you)" "${catalog}/v1/families/base-al2023/resolve?channel=prod&region=us-east-1"`,
 );
