@@ -18,7 +18,8 @@ bash scripts/stack.sh infra
 eval "$(bash scripts/stack.sh env)"
 echo "[test] migrating"
 npm run -s migrate
-echo "[test] lint and format"
+echo "[test] type-check, lint and format"
+npm run -s typecheck
 npm run -s lint
 npm run -s format:check
 

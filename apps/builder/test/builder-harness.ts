@@ -4,6 +4,9 @@ import {
   EC2Client,
   Image,
 } from '@aws-sdk/client-ec2';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
@@ -79,6 +82,8 @@ export interface BuilderHarness {
     body?: unknown,
     role?: 'reader' | 'operator',
   ): Promise<{ status: number; body: any }>;
+  /** Calls ami.builder.v1.BuilderService with a reader token. */
+  grpc(method: string, request: unknown): Promise<any>;
   builds(family: string): Promise<
     Array<{
       id: string;
@@ -177,6 +182,34 @@ export async function startBuilder(
       });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    async grpc(method, request) {
+      const root = fileURLToPath(new URL('../../../libs/contracts/proto', import.meta.url));
+      const definition = protoLoader.loadSync(`${root}/ami/builder/v1/builder.proto`, {
+        keepCase: false,
+        longs: String,
+        enums: String,
+        defaults: true,
+      });
+      const Service = (grpc.loadPackageDefinition(definition) as any).ami.builder.v1.BuilderService;
+      const client = new Service(
+        `127.0.0.1:${process.env.GRPC_PORT}`,
+        grpc.credentials.createInsecure(),
+      );
+      const metadata = new grpc.Metadata();
+      metadata.set(
+        'authorization',
+        `Bearer ${await mintToken({ subject: 'tester', roles: ['reader'], secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET, expiresIn: 600 })}`,
+      );
+      try {
+        return await new Promise((resolve, reject) =>
+          client[method](request, metadata, (error: Error | null, value: unknown) =>
+            error ? reject(error) : resolve(value),
+          ),
+        );
+      } finally {
+        client.close();
+      }
     },
     builds: (family) =>
       db.query('SELECT * FROM builder.builds WHERE family = $1 ORDER BY created_at', [family]),

@@ -69,6 +69,17 @@ describe('builds through the fidelity layer (pending images on), real Kafka and 
       image: { imageId: build.image_id, region: 'us-east-1' },
     });
 
+    const grpcView = await builder.grpc('GetBuild', { id: build.id });
+    expect(grpcView).toMatchObject({
+      id: build.id,
+      state: 'succeeded',
+      version: build.version,
+      imageId: build.image_id,
+    });
+    expect(grpcView.steps.filter((s: any) => s.status === 'completed')).toHaveLength(
+      BUILD_STEPS.length,
+    );
+
     const counters = await builder.fidelity.counters();
     const calls = Object.fromEntries(
       Object.entries(counters.actions).map(([action, c]: [string, any]) => [
