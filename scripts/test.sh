@@ -30,6 +30,7 @@ set +e
 npx vitest run --project unit --project integration --project e2e --reporter=default --reporter=json --outputFile.json="$results/vitest.json" "$@"
 status=$?
 set -e
-node scripts/test-summary.mjs "$results/vitest.json" || status=1
 echo "[test] finished in $((SECONDS - started))s"
+# The last line: "N passed, N failed" over every suite that ran.
+node scripts/test-summary.mjs "$results/vitest.json" || status=1
 exit $status
