@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Ec2Gateway } from '@ami/aws';
 import { APP_CONFIG } from '@ami/config';
 import type { CommonConfig } from '@ami/config';
-import { VERSION_IMPORTED } from '@ami/contracts';
+import { VERSION_IMPORTED, versionDay } from '@ami/contracts';
 import { AuditRecorder, EventPublisher } from '@ami/messaging';
 import { AppError } from '@ami/runtime';
 import { FamiliesRepository } from '../families/families.repository.js';
@@ -68,7 +68,7 @@ export class ImportImages {
     await this.db.transaction(async (tx) => {
       await this.families.lockForUpdate(tx, command.family);
       for (const image of fresh) {
-        const version = await this.versions.nextImportVersion(tx, command.family, today());
+        const version = await this.versions.nextImportVersion(tx, command.family, versionDay());
         const ownerType = classifyOwner(image, ownAccount);
         const rootDeviceType = rootDeviceOf(image);
         const snapshots = snapshotIdsOf(image);
@@ -154,8 +154,4 @@ export class ImportImages {
       { path: '(root)', message: 'imageIds or filter is required' },
     ]);
   }
-}
-
-function today(): string {
-  return new Date().toISOString().slice(0, 10).replace(/-/g, '.');
 }

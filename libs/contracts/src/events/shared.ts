@@ -14,3 +14,8 @@ export const snapshotIds = z.array(z.string().regex(/^snap-[0-9a-f]+$/));
 export const timestamp = z.iso.datetime({ offset: true });
 export const ownerType = z.enum(['self', 'amazon', 'marketplace', 'community', 'other-account']);
 export const rootDeviceType = z.enum(['ebs', 'instance-store']);
+
+/** The day part of a version name (2026.11.27), in UTC: versions are `<day>-<n>` (imports `<day>-i<n>`). */
+export function versionDay(at: Date = new Date()): string {
+  return at.toISOString().slice(0, 10).replace(/-/g, '.');
+}

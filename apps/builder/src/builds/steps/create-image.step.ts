@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CreateImageCommand } from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
 import { Ec2Error, Ec2Gateway } from '@ami/aws';
+import { versionDay } from '@ami/contracts';
 import type { Build } from '../build.types.js';
 import { BuildsRepository } from '../builds.repository.js';
 import { toBlockDeviceMappings } from './block-devices.js';
@@ -25,7 +26,7 @@ export class CreateImageStep implements BuildStepHandler {
     if (!build.version) {
       // Name first, in its own commit: every later attempt uses the same name.
       const version = await this.db.transaction((tx) =>
-        this.builds.nextVersion(tx, build.family, today()),
+        this.builds.nextVersion(tx, build.family, versionDay()),
       );
       return {
         kind: 'wait',
@@ -69,8 +70,4 @@ export class CreateImageStep implements BuildStepHandler {
     }
     return { kind: 'next', next: 'wait-image', patch: { imageId }, detail: { imageId, name } };
   }
-}
-
-function today(): string {
-  return new Date().toISOString().slice(0, 10).replace(/-/g, '.');
 }
