@@ -4,7 +4,8 @@ import { mintToken } from '@ami/auth';
 /**
  * npm run demo: seeds the demo lineage into a running stack through the catalog's API: the
  * base-al2023 and web-base families, the seeded demo AMI adopted into base-al2023 and promoted
- * to prod, so that "which AMI is prod for base-al2023 in us-east-1?" has an answer. Idempotent.
+ * to prod, so that "which AMI is prod for base-al2023 in us-east-1?" has an answer, and a first
+ * rebuild of base-al2023 requested (the builder takes it from there). Idempotent.
  */
 const catalog = `http://127.0.0.1:${process.env.CATALOG_HTTP_PORT ?? 3001}`;
 const secret = process.env.AUTH_JWT_SECRET;
@@ -63,6 +64,13 @@ const resolved = await call(
 );
 console.log(
   `imported ${imported.imported.length} image(s); prod of base-al2023 in us-east-1 is ${resolved.imageId} (${resolved.version})`,
+);
+const rebuild = await call('POST', '/v1/families/base-al2023/rebuilds', {
+  reason: 'demo: first build from the AL2023 SSM parameter',
+  idempotencyKey: 'demo-seed',
+});
+console.log(
+  `requested a rebuild of base-al2023 (request ${rebuild.requestId}); watch it: curl -H "authorization: Bearer $TOKEN" http://127.0.0.1:${process.env.BUILDER_HTTP_PORT ?? 3002}/v1/builds?family=base-al2023`,
 );
 console.log(
   `try: eval "$(bash scripts/stack.sh env)"; curl -H "authorization: Bearer $(npm run -s token -- --role reader --sub you)" "${catalog}/v1/families/base-al2023/resolve?channel=prod&region=us-east-1"`,
