@@ -73,7 +73,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         });
         if (this.options.startNewGroupAtEnd) await this.startAtEndIfNew(topics);
         await this.consumer.connect();
-        await this.consumer.subscribe({ topics, fromBeginning: true });
+        await this.subscribe(topics);
         await this.consumer.run({
           autoCommit: true,
           autoCommitInterval: 1000,
@@ -85,6 +85,23 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       callback();
     } catch (error) {
       callback(error);
+    }
+  }
+
+  /**
+   * Topics just created by another replica may not be in this broker's metadata yet ("does not
+   * host this topic-partition"): a retriable error, so wait and try again rather than fail boot.
+   */
+  private async subscribe(topics: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.consumer!.subscribe({ topics, fromBeginning: true });
+        return;
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
+        this.options.logger.warn({ err: error, attempt }, 'subscribing failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(3000, 250 * attempt)));
+      }
     }
   }
 
