@@ -46,6 +46,8 @@ export async function createServiceApp(
 export async function startService(app: INestApplication): Promise<void> {
   const config = app.get<CommonConfig>(APP_CONFIG);
   const logger = app.get<Logger>(ROOT_LOGGER);
+  // init first: module hooks (topic creation, schema checks) must run before consumers subscribe.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   logger.info({ port: config.HTTP_PORT }, 'service started');

@@ -71,9 +71,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           heartbeatInterval: 3_000,
           maxBytesPerPartition: this.options.maxMessageBytes + 64 * 1024,
         });
-        if (this.options.startNewGroupAtEnd) await this.startAtEndIfNew(topics);
         await this.consumer.connect();
-        await this.subscribe(topics);
+        await this.retryRetriable('subscribing', async () => {
+          if (this.options.startNewGroupAtEnd) await this.startAtEndIfNew(topics);
+          await this.consumer!.subscribe({ topics, fromBeginning: true });
+        });
         await this.consumer.run({
           autoCommit: true,
           autoCommitInterval: 1000,
@@ -92,14 +94,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
    * Topics just created by another replica may not be in this broker's metadata yet ("does not
    * host this topic-partition"): a retriable error, so wait and try again rather than fail boot.
    */
-  private async subscribe(topics: string[]): Promise<void> {
+  private async retryRetriable(what: string, fn: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.consumer!.subscribe({ topics, fromBeginning: true });
-        return;
+        return await fn();
       } catch (error) {
         if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
-        this.options.logger.warn({ err: error, attempt }, 'subscribing failed; retrying');
+        this.options.logger.warn({ err: error, attempt }, `${what} failed; retrying`);
         await new Promise((r) => setTimeout(r, Math.min(3000, 250 * attempt)));
       }
     }
