@@ -3,10 +3,11 @@
  * against a bare kafkajs producer -> consumer loop on the same broker in the same run, and the
  * p99 latency from commit to consumer effect at a steady 1,000 events/s.
  * Prints figures and writes bench/results/event-path.json. Asserts nothing about time.
+ * Uses ami.platform.probe on ami.platform.diagnostics.v1, which no service acts on.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import pino from 'pino';
-import { ALL_TOPICS, REBUILD_REQUESTED, Topics } from '@ami/contracts';
+import { ALL_TOPICS, PLATFORM_PROBE, Topics } from '@ami/contracts';
 import {
   createKafka,
   ensureTopics,
@@ -47,9 +48,9 @@ async function bareKafka(topic: string, count: number): Promise<number> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const payload = JSON.stringify({
-    family: 'bench',
-    reason: 'x'.repeat(200),
-    requestedBy: 'bench',
+    probeId: 'bench',
+    sentAt: new Date().toISOString(),
+    note: 'x'.repeat(200),
   });
   const started = performance.now();
   for (let i = 0; i < count; i += 500) {
@@ -85,9 +86,9 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
   });
   const mine = new Set<string>();
   server.addHandler(
-    REBUILD_REQUESTED,
+    PLATFORM_PROBE,
     async (event: any, ctx: any) => {
-      if (event.data.requestedBy !== runId) return;
+      if (!event.data.probeId.startsWith(`${runId}/`)) return;
       await ctx.tx.query(`INSERT INTO "${db.schema}".effects (event_id) VALUES ($1)`, [event.id]);
       mine.add(event.id);
     },
@@ -96,7 +97,7 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
   // Start the new group at the topic's end: the bench measures its own events, not history.
   const admin = testKafka('bench-admin').admin();
   await admin.connect();
-  await admin.resetOffsets({ groupId, topic: Topics.RebuildRequests, earliest: false });
+  await admin.resetOffsets({ groupId, topic: Topics.Diagnostics, earliest: false });
   await admin.disconnect();
   await new Promise<void>((resolve, reject) =>
     server.listen((e?: unknown) => (e ? reject(e) : resolve())),
@@ -128,8 +129,12 @@ async function outboxThroughput(count: number): Promise<number> {
         Array.from({ length: Math.min(500, count - i) }, (_, k) => {
           const family = `f${(i + k) % 50}`;
           return {
-            type: REBUILD_REQUESTED,
-            data: { family, reason: 'x'.repeat(200), requestedBy: runId },
+            type: PLATFORM_PROBE,
+            data: {
+              probeId: `${runId}/${i + k}`,
+              sentAt: new Date().toISOString(),
+              note: 'x'.repeat(200),
+            },
             options: { key: family },
           };
         }),
@@ -191,8 +196,8 @@ async function commitToEffectLatency(
         const event = await db.dataSource.transaction((tx) =>
           publisher.publish(
             tx,
-            REBUILD_REQUESTED,
-            { family, reason: String(i), requestedBy: runId },
+            PLATFORM_PROBE,
+            { probeId: `${runId}/${i}`, sentAt: new Date().toISOString() },
             { key: family },
           ),
         );
@@ -226,7 +231,7 @@ describe('event path benchmark', () => {
       outboxInboxEventsPerSecond: Math.round(outbox),
       ratio: Number((outbox / bare).toFixed(3)),
       latencyAtRate: { rate: RATE, seconds: RATE_SECONDS, ...latency },
-      topic: Topics.RebuildRequests,
+      topic: Topics.Diagnostics,
     };
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

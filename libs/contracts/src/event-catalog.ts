@@ -26,6 +26,7 @@ export const EventCatalog = {
     schema: E.launchPermissionsAppliedSchema,
   },
   [E.IMAGE_LIFECYCLE_CHANGED]: { topic: Topics.Lifecycle, schema: E.imageLifecycleChangedSchema },
+  [E.PLATFORM_PROBE]: { topic: Topics.Diagnostics, schema: E.platformProbeSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 
 export type EventType = keyof typeof EventCatalog;

@@ -21,6 +21,8 @@ export const Topics = {
   LaunchPermissions: 'ami.permissions.launch-permissions.v1',
   /** maintenance-scanner: deprecation, disabling, deregistration. */
   Lifecycle: 'ami.maintenance.lifecycle.v1',
+  /** Probes of the event path itself; no service acts on them. */
+  Diagnostics: 'ami.platform.diagnostics.v1',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];

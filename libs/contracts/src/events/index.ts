@@ -14,3 +14,4 @@ export * from './copy-succeeded/copy-succeeded.event.js';
 export * from './copy-failed/copy-failed.event.js';
 export * from './launch-permissions-applied/launch-permissions-applied.event.js';
 export * from './image-lifecycle-changed/image-lifecycle-changed.event.js';
+export * from './platform-probe/platform-probe.event.js';
