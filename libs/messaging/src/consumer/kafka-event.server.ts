@@ -106,6 +106,16 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     }
   }
 
+  /** The handler of an event type (or of its whole topic), looked up once: Nest's lookup normalises the pattern on every call. */
+  private handlerFor(type: string, topic: string): RunItem['handler'] {
+    const key = `${type}\u0000${topic}`;
+    if (!this.handlers.has(key))
+      this.handlers.set(key, this.getHandlerByPattern(type) ?? this.getHandlerByPattern(topic));
+    return this.handlers.get(key)!;
+  }
+
+  private readonly handlers = new Map<string, RunItem['handler']>();
+
   /** Commits the topics' end offsets for a group that has none yet (tests, benchmarks). */
   private async startAtEndIfNew(topics: string[]): Promise<void> {
     const admin = this.options.kafka.admin();
@@ -180,8 +190,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         resolveOffset(message.offset);
         continue;
       }
-      const handler =
-        this.getHandlerByPattern(decoded.event.type) ?? this.getHandlerByPattern(topic);
+      const handler = this.handlerFor(decoded.event.type, topic);
       run.push({ message, event: decoded.event, handler });
       if (run.length >= BATCH_TRANSACTION_SIZE) await flush();
     }
@@ -242,7 +251,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     if (!decoded.ok)
       return this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
     const event = decoded.event;
-    const handler = this.getHandlerByPattern(event.type) ?? this.getHandlerByPattern(topic);
+    const handler = this.handlerFor(event.type, topic);
     if (!handler) {
       // Another consumer's event type on a topic we read: not ours to judge, skip it.
       return;
