@@ -36,10 +36,7 @@ function percentile(values: number[], p: number): number {
 
 async function bareKafka(topic: string, count: number): Promise<number> {
   const kafka = testKafka('bench-bare');
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
-  await admin.disconnect();
+  await ensureTopics(kafka, [topic], { partitions: 6, replicationFactor: 1 });
   const consumer = kafka.consumer({ groupId: uniqueName('bench-bare') });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });

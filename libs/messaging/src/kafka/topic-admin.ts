@@ -32,8 +32,10 @@ export async function ensureTopics(
 
 async function create(admin: Admin, missing: string[], settings: TopicSettings): Promise<void> {
   try {
+    // kafkajs' own wait can fail on a brand-new broker ('does not host this topic-partition');
+    // waitForLeaders below polls the metadata itself and tolerates that.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic,
         numPartitions: settings.partitions,
