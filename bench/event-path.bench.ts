@@ -102,10 +102,8 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
   return server;
 }
 
-async function outboxThroughput(count: number): Promise<number> {
-  const db = await scratchSchema('bench');
-  const runId = uniqueName('bench');
-  const applied = new Map<string, number>();
+/** The path under test: an inbox consumer, a publisher into the scratch outbox, and a running relay. */
+async function startPath(db: ScratchSchema, runId: string, applied: Map<string, number>) {
   const server = await startInboxConsumer(db, runId, applied);
   const publisher = new EventPublisher(db.schema, '/ami/bench');
   const relay = new OutboxRelay({
@@ -117,6 +115,14 @@ async function outboxThroughput(count: number): Promise<number> {
     pollIntervalMs: 20,
   });
   relay.start();
+  return { publisher, relay, server };
+}
+
+async function outboxThroughput(count: number): Promise<number> {
+  const db = await scratchSchema('bench');
+  const runId = uniqueName('bench');
+  const applied = new Map<string, number>();
+  const { publisher, relay, server } = await startPath(db, runId, applied);
   const started = performance.now();
   // Written as a producer of many events would: 500 per transaction, one statement each.
   for (let i = 0; i < count; i += 500) {
@@ -169,17 +175,7 @@ async function commitToEffectLatency(
   const runId = uniqueName('lat');
   const applied = new Map<string, number>();
   const committed = new Map<string, number>();
-  const server = await startInboxConsumer(db, runId, applied);
-  const publisher = new EventPublisher(db.schema, '/ami/bench');
-  const relay = new OutboxRelay({
-    schema: db.schema,
-    database: db.connection,
-    kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-relay' }),
-    logger: silent,
-    batchSize: 500,
-    pollIntervalMs: 20,
-  });
-  relay.start();
+  const { publisher, relay, server } = await startPath(db, runId, applied);
   const total = rate * seconds;
   const writers = 4;
   const begin = performance.now();

@@ -4,7 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mintToken } from '@ami/auth';
-import { createEnvelope, EventType, PayloadOf } from '@ami/contracts';
+import { createEnvelope, EventCatalog, EventType, PayloadOf } from '@ami/contracts';
 import { freePort, LOCAL_AUTH_SECRET, startServiceForTest, testKafka } from '@ami/testing';
 import { CatalogModule } from '../src/catalog.module.js';
 import { configureCatalog } from '../src/configure-catalog.js';
@@ -86,7 +86,7 @@ export async function startCatalog(): Promise<CatalogHarness> {
     async publish(type, data, key) {
       const event = createEnvelope(type, data, { source: '/test' });
       await producer.send({
-        topic: (await import('@ami/contracts')).EventCatalog[type].topic,
+        topic: EventCatalog[type].topic,
         messages: [{ key, value: JSON.stringify(event) }],
       });
       return event.id;

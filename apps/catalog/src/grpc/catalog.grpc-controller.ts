@@ -42,11 +42,6 @@ export class CatalogGrpcController {
   resolveImage(request: { family: string; channel?: string; region: string }) {
     const channel = request.channel || 'prod';
     const region = required(request.region, 'region');
-    const cached = this.resolver.cached(request.family, channel, region);
-    if (cached) {
-      if (cached.ok) return cached.value;
-      throw cached.error;
-    }
     return this.resolver.resolve(request.family, channel, region);
   }
 

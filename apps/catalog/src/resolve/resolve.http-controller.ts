@@ -20,11 +20,6 @@ export class ResolveHttpController {
       throw AppError.invalid('region is required', [
         { path: 'region', message: 'required, e.g. eu-west-1' },
       ]);
-    const cached = this.resolver.cached(family, channel, region);
-    if (cached) {
-      if (cached.ok) return cached.value;
-      throw cached.error;
-    }
     return this.resolver.resolve(family, channel, region);
   }
 }

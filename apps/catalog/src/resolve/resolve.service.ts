@@ -45,18 +45,15 @@ export class ResolveService {
     this.misses = counter.labels('miss');
   }
 
-  /** Synchronous when cached, so the HTTP and gRPC handlers can answer without awaiting. */
-  cached(family: string, channel: string, region: string): CacheEntry | undefined {
+  /**
+   * Synchronous when cached (the answer, or the cached error thrown), so the HTTP and gRPC
+   * handlers answer without awaiting; a promise only on a miss.
+   */
+  resolve(family: string, channel: string, region: string): Resolved | Promise<Resolved> {
     const entry = this.cache.get(`${family}\u0000${channel}\u0000${region}`);
-    if (entry) this.hits.inc();
-    return entry;
-  }
-
-  async resolve(family: string, channel: string, region: string): Promise<Resolved> {
-    const entry =
-      this.cached(family, channel, region) ?? (await this.load(family, channel, region));
-    if (!entry.ok) throw entry.error;
-    return entry.value;
+    if (!entry) return this.load(family, channel, region).then(unwrap);
+    this.hits.inc();
+    return unwrap(entry);
   }
 
   private async load(family: string, channel: string, region: string): Promise<CacheEntry> {
@@ -124,4 +121,9 @@ export class ResolveService {
     for (const key of this.byFamily.get(family) ?? []) this.cache.delete(key);
     this.byFamily.delete(family);
   }
+}
+
+function unwrap(entry: CacheEntry): Resolved {
+  if (!entry.ok) throw entry.error;
+  return entry.value;
 }

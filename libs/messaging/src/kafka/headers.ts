@@ -10,12 +10,3 @@ export function headerValue(headers: IHeaders | undefined, name: string): string
       ? first.toString('utf8')
       : String(first);
 }
-
-export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(headers ?? {})) {
-    const value = headerValue(headers, key);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
