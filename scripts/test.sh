@@ -3,8 +3,12 @@
 # (PostgreSQL, Kafka, moto + fidelity proxy), builds, migrates, lints, then runs the unit,
 # integration and end-to-end suites against the real services. Ends with one line:
 # "N passed, N failed". Fails, saying why, if a service cannot be started.
+#
+# The tests get infrastructure of their own (scripts/lib/test-stack.sh: .stack/test, own
+# ports), so a dev stack started by `npm run stack` is never touched and keeps working.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/test-stack.sh
 source scripts/lib/defaults.sh
 started=$SECONDS
 
@@ -14,6 +18,7 @@ if [[ ! -x node_modules/.bin/node ]] || [[ package-lock.json -nt node_modules/.p
 fi
 echo "[test] building"
 npm run -s build
+echo "[test] test stack: $STACK_DIR (postgres :$DB_PORT, kafka :$KAFKA_PORT, moto :$MOTO_PORT, proxy :$FIDELITY_PORT)"
 bash scripts/stack.sh infra
 eval "$(bash scripts/stack.sh env)"
 echo "[test] migrating"

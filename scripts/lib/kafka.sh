@@ -2,7 +2,8 @@
 # Kafka 4.1 in KRaft combined mode, run from Maven Central jars (infra/kafka/pom.xml).
 
 KAFKA_DIR="$STACK_DIR/kafka"
-KAFKA_LIBS="$KAFKA_DIR/libs"
+# The jars can be shared between stacks (the test stack reads the dev stack's copy).
+KAFKA_LIBS="${KAFKA_LIBS_DIR:-$KAFKA_DIR/libs}"
 KAFKA_DATA_DIR="$KAFKA_DIR/data"
 KAFKA_PROPS="$KAFKA_DIR/server.properties"
 KAFKA_POM="$REPO_ROOT/infra/kafka/pom.xml"
@@ -19,10 +20,14 @@ kafka_ensure_java() {
 kafka_ensure_libs() {
   local want; want=$(sha256sum "$KAFKA_POM" | cut -c1-64)
   [[ -f $KAFKA_LIBS/.stamp && $(<"$KAFKA_LIBS/.stamp") == "$want" ]] && return 0
+  # Another stack sharing these jars may be copying them right now: one copier at a time.
+  mkdir -p "$(dirname "$KAFKA_LIBS")"
+  exec 8>"$KAFKA_LIBS.lock"; flock -w "$STACK_LOCK_TIMEOUT" 8 || die "kafka: timed out waiting for $KAFKA_LIBS.lock"
+  if [[ -f $KAFKA_LIBS/.stamp && $(<"$KAFKA_LIBS/.stamp") == "$want" ]]; then exec 8>&-; return 0; fi
   have mvn || apt_install maven
   log "kafka: copying jars from Maven Central (mvn dependency:copy-dependencies)"
-  local tmp="$KAFKA_DIR/libs.tmp"
-  rm -rf "$tmp"; mkdir -p "$tmp"
+  local tmp="$KAFKA_LIBS.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp" "$STACK_LOGS"
   mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$tmp" \
     -DincludeScope=runtime >"$STACK_LOGS/kafka-mvn.log" 2>&1 9>&- ||
     { tail_log "$STACK_LOGS/kafka-mvn.log"; die "kafka: mvn dependency:copy-dependencies failed"; }
@@ -30,6 +35,7 @@ kafka_ensure_libs() {
   rm -f "$tmp"/slf4j-api-1.7.*
   echo "$want" >"$tmp/.stamp"
   rm -rf "$KAFKA_LIBS"; mv "$tmp" "$KAFKA_LIBS"
+  exec 8>&-
 }
 
 kafka_java() { java -Dlog4j2.configurationFile="$KAFKA_LOG4J" -cp "$KAFKA_LIBS/*" "$@"; }
@@ -114,4 +120,4 @@ kafka_status() {
   status_line kafka "$pid" "$KAFKA_PORT,$KAFKA_CONTROLLER_PORT" "$healthy"
 }
 
-kafka_reset() { rm -rf "$KAFKA_DATA_DIR" "$KAFKA_PROPS" "$KAFKA_DIR/libs.tmp"; }
+kafka_reset() { rm -rf "$KAFKA_DATA_DIR" "$KAFKA_PROPS" "$KAFKA_LIBS".tmp.*; }

@@ -3,7 +3,8 @@
 # back to a moto_server already on PATH when PyPI cannot be reached.
 
 MOTO_DIR="$STACK_DIR/moto"
-MOTO_VENV="$MOTO_DIR/venv"
+# The venv can be shared between stacks (the test stack reads the dev stack's copy).
+: "${MOTO_VENV:=$MOTO_DIR/venv}"
 MOTO_REQS="$REPO_ROOT/infra/moto/requirements.txt"
 MOTO_MATCH="moto_server"
 
@@ -15,9 +16,20 @@ moto_venv_ok() {
 # moto_install_venv [apt]: 0 = installed, 1 = pip failed (PyPI unreachable?),
 # 2 = no working venv module (and apt not allowed: it may run in the background
 # while postgres is apt-installed, and two apt-gets would collide on the lock).
+# Another stack sharing this venv may be installing it right now: one installer at a time
+# (the lock lives in a subshell, so nothing started later inherits it).
 moto_install_venv() {
+  mkdir -p "$(dirname "$MOTO_VENV")"
+  (
+    exec 7>"$MOTO_VENV.lock"; flock -w "$STACK_LOCK_TIMEOUT" 7 || exit 1
+    moto_venv_ok && exit 0
+    moto_install_venv_locked "$@"
+  )
+}
+
+moto_install_venv_locked() {
   local plog="$STACK_LOGS/moto-pip.log"
-  rm -rf "$MOTO_VENV"; mkdir -p "$MOTO_DIR"
+  rm -rf "$MOTO_VENV"
   if ! "$PYTHON" -m venv "$MOTO_VENV" >"$plog" 2>&1; then
     [[ ${1:-} == apt ]] && is_root && have apt-get || return 2
     apt_install python3-venv

@@ -1,7 +1,7 @@
 /**
  * Where the integration tests find PostgreSQL, Kafka and the EC2 emulator. Values come from
- * the environment (the test command exports what the stack started); the defaults are the
- * stack's own defaults.
+ * the environment (the test command exports what the test stack started); the defaults are
+ * the test stack's own ports (scripts/lib/test-stack.sh), never the dev stack's.
  */
 export interface TestEnv {
   db: { host: string; port: number; database: string; adminUser: string; adminPassword: string };
@@ -14,14 +14,14 @@ export function testEnv(env: NodeJS.ProcessEnv = process.env): TestEnv {
   return {
     db: {
       host: env.DB_HOST ?? '127.0.0.1',
-      port: Number(env.DB_PORT ?? 55432),
+      port: Number(env.DB_PORT ?? 56432),
       database: env.DB_NAME ?? 'ami',
       adminUser: env.DB_ADMIN_USER ?? 'ami_admin',
       adminPassword: env.DB_ADMIN_PASSWORD ?? 'ami-admin-local',
     },
-    kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
-    motoUrl: env.MOTO_URL ?? `http://127.0.0.1:${env.MOTO_PORT ?? 5000}`,
-    awsEndpoint: env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${env.FIDELITY_PORT ?? 4566}`,
+    kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(','),
+    motoUrl: env.MOTO_URL ?? `http://127.0.0.1:${env.MOTO_PORT ?? 5010}`,
+    awsEndpoint: env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${env.FIDELITY_PORT ?? 4576}`,
   };
 }
 
