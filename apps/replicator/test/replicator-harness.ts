@@ -12,6 +12,7 @@ import {
   FAMILY_SPEC_APPLIED,
   FamilySpecInput,
   PayloadOf,
+  Topics,
   validateFamilySpec,
 } from '@ami/contracts';
 import {
@@ -90,6 +91,29 @@ export async function kmsKey(region: string, options: { disabled?: boolean } = {
   // moto's DisableKey takes the key id, not the ARN
   if (options.disabled) await call('DisableKey', { KeyId: created.KeyMetadata.KeyId });
   return arn;
+}
+
+/**
+ * Commits a new consumer group's offsets at the end of the replicator's topics, before any
+ * replica joins: replicas that start later (a second one, or one restarted after a SIGKILL
+ * while the dead member is still registered) then find the group's offsets and never need to
+ * reset a group that has members.
+ */
+export async function commitGroupAtEnd(groupId: string): Promise<void> {
+  const admin = testKafka('replicator-test-admin').admin();
+  await admin.connect();
+  try {
+    for (const topic of [Topics.FamilySpecs, Topics.Builds, Topics.CatalogVersions]) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export function familySpec(
