@@ -129,9 +129,14 @@ export class CopyOutcomes {
         },
         this.causedBy(job),
       );
-      // The region left the distribution while the copy ran: hand it to retention now.
-      if (job.releasedSpecVersion !== null)
-        await this.released(tx, { ...job, snapshotIds }, job.releasedSpecVersion);
+      // The region left the distribution while the copy ran: hand it to retention now. Read
+      // under the row lock the save took, not from the claimed row, which may predate it.
+      const [row] = await tx.query(
+        'SELECT released_spec_version FROM replicator.copy_jobs WHERE id = $1',
+        [job.id],
+      );
+      if (row?.released_spec_version !== null && row?.released_spec_version !== undefined)
+        await this.released(tx, { ...job, snapshotIds }, row.released_spec_version);
     });
   }
 
