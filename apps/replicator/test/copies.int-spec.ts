@@ -127,7 +127,7 @@ describe('replicator', () => {
     expect(counters.actions.CopyImage!.upstream).toBe(4);
   });
 
-  it('lists, shows, retries and requests copies over HTTP with problem+json errors', async () => {
+  it('lists, shows, retries and requests copies over HTTP (problem+json errors) and gRPC', async () => {
     const family = uniqueName('api');
     const version = '2026.12.01-2';
     const source = await sourceImage(`src-${family}`);
@@ -164,6 +164,22 @@ describe('replicator', () => {
     expect(again.status).toBe(202);
     expect(again.body.queued).toEqual([]);
     expect(again.body.existing.map((j: any) => j.id)).toEqual([job.id]);
+
+    // the same use cases over gRPC, with the same roles
+    const grpcList = await replicator.grpc('ListCopyJobs', { family });
+    expect(grpcList.items.map((j: any) => [j.region, j.state, j.imageId])).toEqual([
+      ['eu-west-1', 'succeeded', job.image_id],
+    ]);
+    expect((await replicator.grpc('GetCopyJob', { id: job.id })).sourceImageId).toBe(source);
+    await expect(replicator.grpc('GetCopyJob', { id: crypto.randomUUID() })).rejects.toMatchObject({
+      code: 5,
+    });
+    await expect(replicator.grpc('RetryCopyJob', { id: job.id })).rejects.toMatchObject({
+      code: 7,
+    });
+    await expect(replicator.grpc('RetryCopyJob', { id: job.id }, 'operator')).rejects.toMatchObject(
+      { code: 6 },
+    );
 
     // the family gains a region: an explicit request copies the version there
     await events.applySpec(familySpec(family, ['us-east-1', 'eu-west-1', 'eu-west-3']), 2);

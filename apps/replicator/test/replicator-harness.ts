@@ -1,4 +1,7 @@
 import { CopyImageCommand, DescribeImagesCommand, EC2Client, Image } from '@aws-sdk/client-ec2';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
@@ -271,6 +274,8 @@ export interface ReplicatorHarness {
     body?: unknown,
     role?: 'reader' | 'operator',
   ): Promise<{ status: number; body: any; type: string | null }>;
+  /** Calls ami.replicator.v1.ReplicatorService with a token of the given role. */
+  grpc(method: string, request: unknown, role?: 'reader' | 'operator'): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -291,6 +296,7 @@ export async function startReplicator(
   )) as NestFastifyApplication;
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
+  const grpcPort = process.env.GRPC_PORT;
   return {
     app,
     fidelity,
@@ -310,6 +316,29 @@ export async function startReplicator(
         body: text ? JSON.parse(text) : null,
         type: res.headers.get('content-type'),
       };
+    },
+    async grpc(method, request, role = 'reader') {
+      const root = fileURLToPath(new URL('../../../libs/contracts/proto', import.meta.url));
+      const definition = protoLoader.loadSync(`${root}/ami/replicator/v1/replicator.proto`, {
+        keepCase: false,
+        longs: String,
+        enums: String,
+        defaults: true,
+      });
+      const Service = (grpc.loadPackageDefinition(definition) as any).ami.replicator.v1
+        .ReplicatorService;
+      const client = new Service(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${await token(role)}`);
+      try {
+        return await new Promise((resolve, reject) =>
+          client[method](request, metadata, (error: Error | null, value: unknown) =>
+            error ? reject(error) : resolve(value),
+          ),
+        );
+      } finally {
+        client.close();
+      }
     },
     async close() {
       await app.close();
