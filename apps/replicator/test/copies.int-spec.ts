@@ -4,7 +4,14 @@ import {
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-ec2';
 import type { Client } from 'pg';
-import { COPY_FAILED, COPY_RELEASED, COPY_STARTED, COPY_SUCCEEDED, Topics } from '@ami/contracts';
+import {
+  COPY_FAILED,
+  COPY_RELEASED,
+  COPY_STARTED,
+  COPY_SUCCEEDED,
+  Topics,
+  VERSION_IMPORTED,
+} from '@ami/contracts';
 import { collect, testKafka, uniqueName } from '@ami/testing';
 import { copyClientToken } from '../src/copies/copy-naming.js';
 import {
@@ -262,6 +269,41 @@ describe('replicator', () => {
     ]);
     for (const event of failed)
       expect(event.data.reason).toBe(byRegion[event.data.region].failure_reason);
+  });
+
+  it('copies an imported version only to the regions it has no image in', async () => {
+    const family = uniqueName('imported');
+    const version = '2026.12.01-i1';
+    const east = await sourceImage(`src-${family}`);
+    const west = await sourceImage(`src-${family}`, 'eu-west-1');
+    await events.applySpec(familySpec(family, ['us-east-1', 'eu-west-1', 'eu-central-1']));
+    const image = (region: string, imageId: string) => ({
+      region,
+      imageId,
+      name: `src-${family}`,
+      snapshotIds: [],
+      ownerId: ACCOUNT,
+      ownerType: 'self' as const,
+      rootDeviceType: 'ebs' as const,
+      createdAt: null,
+    });
+    await events.publish(
+      VERSION_IMPORTED,
+      {
+        family,
+        version,
+        importedBy: 'tester',
+        images: [image('eu-west-1', west), image('us-east-1', east)],
+      },
+      family,
+    );
+    const [job] = await waitForJobs(db, family, 1, ['succeeded']);
+    expect(job).toMatchObject({
+      region: 'eu-central-1',
+      source_region: 'eu-west-1',
+      source_image_id: west,
+      requested_by: 'tester',
+    });
   });
 
   it('keeps the copies of a region removed from the distribution and hands them to retention', async () => {
