@@ -12,6 +12,7 @@ import {
   type Ec2Call,
   type Ec2Filter,
 } from './ec2-request.js';
+import { withCopyFailure } from './copy-image.js';
 import type { Ec2Handler } from './ec2-exchange.js';
 import { mergeImageItem, type ImageFacts } from './overlay.js';
 import {
@@ -40,6 +41,7 @@ function factsFor(state: FidelityState, call: Ec2Call, item: string, imageId: st
   );
   if (!facts.imageState && state.created.isPending(call, imageId, state.pendingMs))
     facts.imageState = 'pending';
+  if (!facts.imageState && state.copies.failureOf(call, imageId)) facts.imageState = 'failed';
   const created = state.created.get(call, imageId);
   if (created?.sourceImageId && childText(item, 'sourceImageId') === undefined)
     facts.sourceImageId = created.sourceImageId;
@@ -98,7 +100,7 @@ export const describeImages: Ec2Handler = async ({ call, forward }, { state }) =
     const image = {
       imageId,
       state: facts.imageState ?? childText(item, 'imageState') ?? '',
-      xml: mergeImageItem(item, facts),
+      xml: withCopyFailure(mergeImageItem(item, facts), state.copies.failureOf(call, imageId)),
     };
     if (image.state === 'disabled' && !includeDisabled) continue;
     if (!passesStateFilters(image, stateFilters)) continue;

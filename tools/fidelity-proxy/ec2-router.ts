@@ -1,4 +1,5 @@
 // Which EC2 actions the proxy handles itself; everything else goes to moto unchanged.
+import { copyImage } from './copy-image.js';
 import { describeImages } from './describe-images.js';
 import type { Ec2Handler } from './ec2-exchange.js';
 import {
@@ -23,7 +24,7 @@ const passThrough: Ec2Handler = ({ forward }) => forward();
 
 const HANDLERS: Record<string, Ec2Handler> = {
   CreateImage: createImage,
-  CopyImage: createImage,
+  CopyImage: copyImage,
   RegisterImage: createImage,
   RunInstances: runInstances,
   DescribeImages: describeImages,

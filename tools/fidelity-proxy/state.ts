@@ -1,6 +1,7 @@
 // Everything the proxy remembers, in one place so that the control API and tests can read,
 // reconfigure and reset it.
 import { ClientTokens } from './client-token.js';
+import { CopyTracker } from './copy-image.js';
 import { Counters } from './counters.js';
 import { Faults } from './faults.js';
 import { ImageOverlay } from './overlay.js';
@@ -36,6 +37,7 @@ export class FidelityState {
   readonly overlay: ImageOverlay;
   readonly faults: Faults;
   readonly counters = new Counters();
+  readonly copies: CopyTracker;
 
   constructor(options: FidelityStateOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -43,6 +45,7 @@ export class FidelityState {
     this.pendingMs = validatePendingMs(options.pendingMs ?? 0);
     this.throttle = new Throttle(this.now, options.buckets ?? {});
     this.created = new CreatedImages(this.now);
+    this.copies = new CopyTracker(this.now);
     this.overlay = new ImageOverlay(this.now);
     this.faults = new Faults(options.random);
   }
@@ -95,6 +98,7 @@ export class FidelityState {
   reset(): void {
     this.throttle.reset();
     this.created.reset();
+    this.copies.reset();
     this.tokens.reset();
     this.overlay.reset();
     this.faults.clear();

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ServiceModule } from '@ami/runtime';
+import { AuthModule } from '@ami/auth';
+import { AwsModule } from '@ami/aws';
+import { GrpcHealthController, ServiceModule } from '@ami/runtime';
+import { CopiesModule } from './copies/copies.module.js';
 import { replicatorConfigSchema } from './config/replicator.config.js';
 import { replicatorDatabase } from './database/replicator.database.js';
 
@@ -10,6 +13,10 @@ import { replicatorDatabase } from './database/replicator.database.js';
       config: replicatorConfigSchema,
       ...replicatorDatabase,
     }),
+    AuthModule,
+    AwsModule,
+    CopiesModule,
   ],
+  controllers: [GrpcHealthController],
 })
 export class ReplicatorModule {}

@@ -21,6 +21,7 @@ export const EventCatalog = {
   [E.COPY_STARTED]: { topic: Topics.Copies, schema: E.copyStartedSchema },
   [E.COPY_SUCCEEDED]: { topic: Topics.Copies, schema: E.copySucceededSchema },
   [E.COPY_FAILED]: { topic: Topics.Copies, schema: E.copyFailedSchema },
+  [E.COPY_RELEASED]: { topic: Topics.Copies, schema: E.copyReleasedSchema },
   [E.LAUNCH_PERMISSIONS_APPLIED]: {
     topic: Topics.LaunchPermissions,
     schema: E.launchPermissionsAppliedSchema,

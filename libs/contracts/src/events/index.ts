@@ -12,6 +12,7 @@ export * from './build-rejected/build-rejected.event.js';
 export * from './copy-started/copy-started.event.js';
 export * from './copy-succeeded/copy-succeeded.event.js';
 export * from './copy-failed/copy-failed.event.js';
+export * from './copy-released/copy-released.event.js';
 export * from './launch-permissions-applied/launch-permissions-applied.event.js';
 export * from './image-lifecycle-changed/image-lifecycle-changed.event.js';
 export * from './platform-probe/platform-probe.event.js';

@@ -1,9 +1,22 @@
 import { z } from 'zod';
 import { family, imageId, region, snapshotIds, version } from '../shared.js';
 
-/** A regional copy of a version is available. */
+/**
+ * A regional copy of a version is available, with the snapshots that belong to it (so
+ * retention can delete them with it). The replicator always names the source
+ * (`sourceRegion`, `sourceImageId`) and its job; they are optional for earlier producers.
+ */
 export const COPY_SUCCEEDED = 'ami.copy.succeeded';
 export const copySucceededSchema = z
-  .object({ family, version, region, imageId, snapshotIds })
+  .object({
+    family,
+    version,
+    region,
+    imageId,
+    snapshotIds,
+    sourceRegion: region.optional(),
+    sourceImageId: imageId.optional(),
+    jobId: z.uuid().optional(),
+  })
   .strict();
 export type CopySucceeded = z.infer<typeof copySucceededSchema>;
