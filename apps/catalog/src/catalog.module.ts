@@ -28,6 +28,7 @@ import { VersionProjection } from './versions/version-projection.service.js';
 import { VersionsHttpController } from './versions/versions.http-controller.js';
 import { VersionsMessageController } from './versions/versions.message-controller.js';
 import { VersionsRepository } from './versions/versions.repository.js';
+import { StaleFacts } from './versions/stale-facts.js';
 
 @Module({
   imports: [
@@ -54,6 +55,7 @@ import { VersionsRepository } from './versions/versions.repository.js';
     VersionsRepository,
     VersionProjection,
     OrphanAdoption,
+    StaleFacts,
     ChannelsRepository,
     MoveChannel,
     ResolveInvalidation,

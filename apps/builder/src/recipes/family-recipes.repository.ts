@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BuildRecipe, ImageSource } from '@ami/contracts';
+import { returnedRows } from '@ami/persistence';
 
 export interface FamilyRecipe {
   family: string;
@@ -45,31 +46,47 @@ export class FamilyRecipesRepository {
     );
   }
 
+  /**
+   * Points a channel at a version unless the pointer holds a later move: by the moves'
+   * sequence in the channel's history when both have one, else by the events' time. Returns
+   * whether the move was taken.
+   */
   async pointChannel(
     tx: EntityManager,
-    family: string,
-    channel: string,
-    version: string,
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO builder.channel_pointers (family, channel, version) VALUES ($1, $2, $3)
-       ON CONFLICT (family, channel) DO UPDATE SET version = EXCLUDED.version`,
-      [family, channel, version],
+    move: { family: string; channel: string; version: string; sequence?: number; at: string },
+  ): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO builder.channel_pointers AS p (family, channel, version, sequence, moved_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (family, channel) DO UPDATE SET
+         version = EXCLUDED.version, sequence = EXCLUDED.sequence, moved_at = EXCLUDED.moved_at
+       WHERE CASE WHEN p.sequence IS NOT NULL AND EXCLUDED.sequence IS NOT NULL THEN EXCLUDED.sequence > p.sequence
+                  ELSE p.moved_at IS NULL OR EXCLUDED.moved_at > p.moved_at END
+       RETURNING version`,
+      [move.family, move.channel, move.version, move.sequence ?? null, move.at],
     );
+    return returnedRows(result).length > 0;
   }
 
+  /**
+   * Remembers a version's image in a region unless a later fact (by the time it was written,
+   * `at`, now if not given) already named one. Returns whether it was taken.
+   */
   async rememberImage(
     tx: EntityManager,
     family: string,
     version: string,
     region: string,
     imageId: string,
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO builder.known_images (family, version, region, image_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (family, version, region) DO UPDATE SET image_id = EXCLUDED.image_id`,
-      [family, version, region, imageId],
+    at: string = new Date().toISOString(),
+  ): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO builder.known_images AS k (family, version, region, image_id, fact_time) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (family, version, region) DO UPDATE SET image_id = EXCLUDED.image_id, fact_time = EXCLUDED.fact_time
+       WHERE k.fact_time IS NULL OR EXCLUDED.fact_time > k.fact_time
+       RETURNING image_id`,
+      [family, version, region, imageId, at],
     );
+    return returnedRows(result).length > 0;
   }
 
   /** The image a family's channel points at in a region, as far as the builder has heard. */

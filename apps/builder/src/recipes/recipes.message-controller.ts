@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
+import type { Logger } from 'pino';
 import {
   CHANNEL_MOVED,
   COPY_SUCCEEDED,
@@ -15,15 +16,30 @@ import type {
   VersionImported,
 } from '@ami/contracts';
 import { EventContext, OnEvent } from '@ami/messaging';
+import { MetricsService, ROOT_LOGGER } from '@ami/observability';
 import { FamilyRecipesRepository } from './family-recipes.repository.js';
 
 /**
  * Kafka adapter: the builder takes its slice of each spec (source and recipe) and learns which
- * image each family's channels point at, so a child family can build from its parent.
+ * image each family's channels point at, so a child family can build from its parent. Facts
+ * older than what the builder already holds (a replayed dead letter, a topic running behind)
+ * are refused: counted and logged at debug, not dead-lettered.
  */
 @Controller()
 export class RecipesMessageController {
-  constructor(@Inject(FamilyRecipesRepository) private readonly recipes: FamilyRecipesRepository) {}
+  private readonly refused;
+
+  constructor(
+    @Inject(FamilyRecipesRepository) private readonly recipes: FamilyRecipesRepository,
+    @Inject(MetricsService) metrics: MetricsService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.refused = metrics.counter(
+      'ami_builder_stale_facts_total',
+      'Events not applied because the builder already holds a later fact',
+      ['type'],
+    );
+  }
 
   @OnEvent(FAMILY_SPEC_APPLIED)
   async onSpecApplied(
@@ -45,12 +61,15 @@ export class RecipesMessageController {
     @Payload() event: CloudEvent<string, ChannelMoved>,
     @Ctx() ctx: EventContext,
   ) {
-    await this.recipes.pointChannel(
-      ctx.tx,
-      event.data.family,
-      event.data.channel,
-      event.data.version,
-    );
+    const { family, channel, version, sequence } = event.data;
+    const taken = await this.recipes.pointChannel(ctx.tx, {
+      family,
+      channel,
+      version,
+      sequence,
+      at: event.time,
+    });
+    if (!taken) this.refuse(event);
   }
 
   @OnEvent(COPY_SUCCEEDED)
@@ -59,7 +78,15 @@ export class RecipesMessageController {
     @Ctx() ctx: EventContext,
   ) {
     const d = event.data;
-    await this.recipes.rememberImage(ctx.tx, d.family, d.version, d.region, d.imageId);
+    const taken = await this.recipes.rememberImage(
+      ctx.tx,
+      d.family,
+      d.version,
+      d.region,
+      d.imageId,
+      event.time,
+    );
+    if (!taken) this.refuse(event);
   }
 
   @OnEvent(VERSION_IMPORTED)
@@ -68,13 +95,23 @@ export class RecipesMessageController {
     @Ctx() ctx: EventContext,
   ) {
     for (const image of event.data.images) {
-      await this.recipes.rememberImage(
+      const taken = await this.recipes.rememberImage(
         ctx.tx,
         event.data.family,
         event.data.version,
         image.region,
         image.imageId,
+        event.time,
       );
+      if (!taken) this.refuse(event);
     }
+  }
+
+  private refuse(event: CloudEvent) {
+    this.refused.inc({ type: event.type });
+    this.logger.debug(
+      { eventId: event.id, type: event.type, time: event.time, subject: event.subject },
+      'stale fact refused',
+    );
   }
 }

@@ -84,12 +84,14 @@ export class ChannelsRepository {
     return returnedRows(result).length;
   }
 
-  async record(tx: EntityManager, a: Omit<ChannelAssignment, 'id' | 'at'>): Promise<void> {
-    await tx.query(
+  /** Appends to the channel's history; returns the assignment's id, its place in that history. */
+  async record(tx: EntityManager, a: Omit<ChannelAssignment, 'id' | 'at'>): Promise<number> {
+    const rows = await tx.query(
       `INSERT INTO catalog.channel_assignments (family, channel, version, previous_version, movement, actor, forced, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
       [a.family, a.channel, a.version, a.previousVersion, a.movement, a.actor, a.forced, a.reason],
     );
+    return Number(rows[0].id);
   }
 
   async history(family: string, channel: string, limit = 100): Promise<ChannelAssignment[]> {

@@ -152,7 +152,9 @@ export class MoveChannel {
     forced: boolean,
   ): Promise<MoveResult> {
     await this.channels.point(tx, command.family, command.channel, to);
-    await this.channels.record(tx, {
+    // Moves of one channel are serialised on its row (locked in prepare, or created by point),
+    // so assignment ids follow the order of the moves.
+    const sequence = await this.channels.record(tx, {
       family: command.family,
       channel: command.channel,
       version: to,
@@ -173,6 +175,7 @@ export class MoveChannel {
         movement,
         movedBy: command.actor,
         forced,
+        sequence,
       },
       { key: command.family },
     );

@@ -11,6 +11,9 @@ export const catalogConfigSchema = z.object({
   ...authConfigShape,
   GRPC_PORT: env.port(50051),
   GRPC_HOST: env.string('127.0.0.1'),
+  /** How often the resolve invalidation connection proves it is alive, and how long it may take. */
+  RESOLVE_LISTEN_HEARTBEAT_MS: env.int(5000, 50),
+  RESOLVE_LISTEN_TIMEOUT_MS: env.int(5000, 50),
 });
 
 export type CatalogConfig = z.infer<typeof catalogConfigSchema>;

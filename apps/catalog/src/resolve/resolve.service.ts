@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { MetricsService } from '@ami/observability';
 import { AppError } from '@ami/runtime';
 import { ResolveInvalidation } from './resolve-invalidation.js';
+import { readResolve } from './resolve.query.js';
 
 export interface Resolved {
   family: string;
@@ -15,24 +16,35 @@ export interface Resolved {
 
 type CacheEntry = { ok: true; value: Resolved } | { ok: false; error: AppError };
 
-/** States a launch system may still launch from. */
-const LAUNCHABLE = ['available', 'deprecated'];
+/** Past this many cached answers the cache starts again from empty (memory bound). */
+const MAX_ENTRIES = 500_000;
 
 /**
  * The hot path: family + channel (or "latest") + region -> AMI id. Answers from an in-process
- * cache that database notifications keep current; a miss is one indexed query on the
- * catalog's own tables. Never calls EC2.
+ * cache that database notifications keep current; a miss is one statement (one snapshot) on
+ * the catalog's own tables. Never calls EC2.
+ *
+ * A miss is stored only if no invalidation of its family arrived while it was being read:
+ * each family has a generation, bumped by every invalidation, taken before the read and
+ * compared before storing. Without it a NOTIFY landing mid-read would be applied first and
+ * the old answer stored after it, for good (docs/adr/007-catalog-read-model-and-resolve.md).
  */
 @Injectable()
 export class ResolveService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly byFamily = new Map<string, Set<string>>();
+  /** Generation of each family's last invalidation; `flushed` that of the last flush. */
+  private readonly generations = new Map<string, number>();
+  private flushed = 0;
+  private clock = 0;
   private readonly hits;
   private readonly misses;
+  private readonly unstored;
+  private readonly invalidations;
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
-    @Inject(ResolveInvalidation) invalidation: ResolveInvalidation,
+    @Inject(ResolveInvalidation) private readonly invalidation: ResolveInvalidation,
     @Inject(MetricsService) metrics: MetricsService,
   ) {
     invalidation.onChange((family) => this.invalidate(family));
@@ -43,6 +55,14 @@ export class ResolveService {
     );
     this.hits = counter.labels('hit');
     this.misses = counter.labels('miss');
+    this.unstored = metrics.counter(
+      'ami_catalog_resolve_unstored_total',
+      'Resolve misses not cached: invalidated while being read, or not listening for changes',
+    );
+    this.invalidations = metrics.counter(
+      'ami_catalog_resolve_invalidations_total',
+      'Resolve cache invalidations taken (per family, or flushes)',
+    );
   }
 
   /**
@@ -58,15 +78,20 @@ export class ResolveService {
 
   private async load(family: string, channel: string, region: string): Promise<CacheEntry> {
     this.misses.inc();
+    const generation = this.generation(family);
     let entry: CacheEntry;
     try {
-      entry = { ok: true, value: await this.query(family, channel, region) };
+      entry = { ok: true, value: await readResolve(this.db, family, channel, region) };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       entry = { ok: false, error };
     }
+    if (this.generation(family) !== generation || !this.invalidation.listening) {
+      this.unstored.inc();
+      return entry;
+    }
+    if (this.cache.size >= MAX_ENTRIES) this.evictAll();
     const key = `${family}\u0000${channel}\u0000${region}`;
-    if (this.cache.size > 500_000) this.invalidate(null);
     this.cache.set(key, entry);
     let keys = this.byFamily.get(family);
     if (!keys) this.byFamily.set(family, (keys = new Set()));
@@ -74,52 +99,29 @@ export class ResolveService {
     return entry;
   }
 
-  private async query(family: string, channel: string, region: string): Promise<Resolved> {
-    const known = await this.db.query('SELECT 1 FROM catalog.families WHERE name = $1', [family]);
-    if (known.length === 0) throw AppError.notFound(`family ${family} not found`);
-    let version: string;
-    if (channel === 'latest') {
-      const rows = await this.db.query(
-        `SELECT v.version FROM catalog.image_versions v JOIN catalog.regional_copies c ON c.family = v.family AND c.version = v.version
-         WHERE v.family = $1 AND c.region = $2 AND c.state = ANY($3) ORDER BY v.created_at DESC, v.version DESC LIMIT 1`,
-        [family, region, LAUNCHABLE],
-      );
-      if (rows.length === 0)
-        throw AppError.notFound(`family ${family} has no launchable image in region ${region}`);
-      version = rows[0].version;
-    } else {
-      const rows = await this.db.query(
-        'SELECT version FROM catalog.channels WHERE family = $1 AND name = $2',
-        [family, channel],
-      );
-      if (rows.length === 0) throw AppError.notFound(`family ${family} has no channel ${channel}`);
-      version = rows[0].version;
-    }
-    const copies = await this.db.query(
-      'SELECT image_id, state FROM catalog.regional_copies WHERE family = $1 AND version = $2 AND region = $3',
-      [family, version, region],
-    );
-    const copy = copies[0];
-    if (!copy)
-      throw AppError.notFound(
-        `version ${version} of family ${family} has no copy in region ${region}`,
-      );
-    if (!LAUNCHABLE.includes(copy.state) || !copy.image_id) {
-      throw AppError.notFound(
-        `version ${version} of family ${family} is ${copy.state} in region ${region}`,
-      );
-    }
-    return { family, channel, region, version, imageId: copy.image_id, state: copy.state };
+  /** Strictly greater after any invalidation that covers the family. */
+  private generation(family: string): number {
+    return Math.max(this.flushed, this.generations.get(family) ?? 0);
   }
 
   private invalidate(family: string | null): void {
+    this.invalidations.inc();
+    const generation = ++this.clock;
     if (family === null) {
-      this.cache.clear();
-      this.byFamily.clear();
+      this.flushed = generation;
+      // Every family is now at least `flushed`: their own entries say nothing more.
+      this.generations.clear();
+      this.evictAll();
       return;
     }
+    this.generations.set(family, generation);
     for (const key of this.byFamily.get(family) ?? []) this.cache.delete(key);
     this.byFamily.delete(family);
+  }
+
+  private evictAll(): void {
+    this.cache.clear();
+    this.byFamily.clear();
   }
 }
 

@@ -17,12 +17,16 @@ import {
 } from '@ami/contracts';
 import { FamiliesRepository } from '../families/families.repository.js';
 import { ResolveInvalidation } from '../resolve/resolve-invalidation.js';
+import { positionOf } from './fact-position.js';
 import { OrphanAdoption } from './orphan-adoption.service.js';
-import { VersionsRepository } from './versions.repository.js';
+import { StaleFacts } from './stale-facts.js';
+import { CopyChange, VersionsRepository } from './versions.repository.js';
 
 /**
  * Builds the catalog's read model of versions and regional copies from the other services'
- * facts. Runs inside the inbox transaction of each event, so each is applied once.
+ * facts. Runs inside the inbox transaction of each event, so each is applied once; a fact
+ * older than what its copy already holds (a replayed dead letter, a topic running behind) is
+ * refused, and a deregistration is final for its image (docs/adr/011-catalog-projection-order.md).
  */
 @Injectable()
 export class VersionProjection implements OnModuleInit {
@@ -31,6 +35,7 @@ export class VersionProjection implements OnModuleInit {
     @Inject(FamiliesRepository) private readonly families: FamiliesRepository,
     @Inject(OrphanAdoption) private readonly orphans: OrphanAdoption,
     @Inject(ResolveInvalidation) private readonly invalidation: ResolveInvalidation,
+    @Inject(StaleFacts) private readonly stale: StaleFacts,
   ) {}
 
   onModuleInit() {
@@ -50,24 +55,23 @@ export class VersionProjection implements OnModuleInit {
       if (!(await this.versions.exists(tx, family, version)))
         return this.orphans.keep(tx, event, family);
     }
+    const changed = await this.project(tx, event, family);
+    if (changed) await this.invalidation.notify(tx, family);
+  }
+
+  /** Applies the fact; false if it changed nothing (refused as stale, or not a copy fact). */
+  private async project(tx: EntityManager, event: CloudEvent, family: string): Promise<boolean> {
     switch (event.type) {
       case BUILD_SUCCEEDED:
-        await this.buildSucceeded(tx, event.data as BuildSucceeded);
-        break;
+        return this.buildSucceeded(tx, event as CloudEvent<string, BuildSucceeded>);
       case COPY_STARTED: {
         const d = event.data as CopyStarted;
-        await this.versions.upsertCopy(tx, {
-          family,
-          version: d.version,
-          region: d.region,
-          imageId: d.imageId,
-          state: 'pending',
-        });
-        break;
+        const copy = { family, version: d.version, region: d.region, imageId: d.imageId };
+        return this.copyFact(tx, event, { ...copy, state: 'pending' });
       }
       case COPY_SUCCEEDED: {
         const d = event.data as CopySucceeded;
-        await this.versions.upsertCopy(tx, {
+        const applied = await this.copyFact(tx, event, {
           family,
           version: d.version,
           region: d.region,
@@ -77,33 +81,19 @@ export class VersionProjection implements OnModuleInit {
           ownerType: 'self',
           rootDeviceType: 'ebs',
         });
-        await this.orphans.adopt(tx, family);
-        break;
+        if (applied) await this.orphans.adopt(tx, family);
+        return applied;
       }
       case COPY_FAILED: {
         const d = event.data as CopyFailed;
-        await this.versions.upsertCopy(tx, {
-          family,
-          version: d.version,
-          region: d.region,
-          state: 'failed',
-          reason: d.reason,
-        });
-        break;
+        const copy = { family, version: d.version, region: d.region, reason: d.reason };
+        return this.copyFact(tx, event, { ...copy, state: 'failed' });
       }
-      case LAUNCH_PERMISSIONS_APPLIED: {
-        const d = event.data as LaunchPermissionsApplied;
-        const { family: _f, version, region, imageId: _i, ...permissions } = d;
-        // Permissions for a copy the catalog has not seen yet wait as an orphan for the copy.
-        if (
-          (await this.versions.setLaunchPermissions(tx, family, version, region, permissions)) === 0
-        )
-          return this.orphans.keep(tx, event, family);
-        break;
-      }
+      case LAUNCH_PERMISSIONS_APPLIED:
+        return this.permissionsApplied(tx, event as CloudEvent<string, LaunchPermissionsApplied>);
       case IMAGE_LIFECYCLE_CHANGED: {
         const d = event.data as ImageLifecycleChanged;
-        await this.versions.upsertCopy(tx, {
+        return this.copyFact(tx, event, {
           family,
           version: d.version,
           region: d.region,
@@ -111,15 +101,41 @@ export class VersionProjection implements OnModuleInit {
           state: d.state,
           reason: d.reason,
         });
-        break;
       }
       default:
-        return;
+        return false;
     }
-    await this.invalidation.notify(tx, family);
   }
 
-  private async buildSucceeded(tx: EntityManager, d: BuildSucceeded): Promise<void> {
+  private async copyFact(tx: EntityManager, event: CloudEvent, copy: CopyChange) {
+    if (await this.versions.applyCopyFact(tx, copy, positionOf(event))) return true;
+    this.stale.refuse(event, `copy ${copy.version}/${copy.region} holds a later fact`);
+    return false;
+  }
+
+  private async permissionsApplied(
+    tx: EntityManager,
+    event: CloudEvent<string, LaunchPermissionsApplied>,
+  ): Promise<boolean> {
+    const { family, version, region, imageId: _i, ...permissions } = event.data;
+    const outcome = await this.versions.setLaunchPermissions(
+      tx,
+      { family, version, region },
+      permissions,
+      event.time,
+    );
+    // Permissions for a copy the catalog has not seen yet wait as an orphan for the copy.
+    if (outcome === 'no-copy') await this.orphans.keep(tx, event, family);
+    if (outcome === 'stale')
+      this.stale.refuse(event, `copy ${version}/${region} holds later permissions`);
+    return outcome === 'applied';
+  }
+
+  private async buildSucceeded(
+    tx: EntityManager,
+    event: CloudEvent<string, BuildSucceeded>,
+  ): Promise<boolean> {
+    const d = event.data;
     await this.versions.insertVersion(tx, {
       family: d.family,
       version: d.version,
@@ -137,7 +153,7 @@ export class VersionProjection implements OnModuleInit {
           : null,
       createdAt: d.finishedAt,
     });
-    await this.versions.upsertCopy(tx, {
+    const applied = await this.copyFact(tx, event, {
       family: d.family,
       version: d.version,
       region: d.image.region,
@@ -148,5 +164,6 @@ export class VersionProjection implements OnModuleInit {
       rootDeviceType: 'ebs',
     });
     await this.orphans.adopt(tx, d.family);
+    return applied;
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '@ami/persistence';
 import type { PageRequest } from '@ami/runtime';
+import type { FactPosition } from './fact-position.js';
 import type { ImageVersion, RegionalCopy } from './version.types.js';
 
 function toCopy(row: any): RegionalCopy {
@@ -142,10 +143,20 @@ export class VersionsRepository {
     return inserted.length > 0;
   }
 
-  async upsertCopy(tx: EntityManager, c: CopyChange): Promise<void> {
-    await tx.query(
-      `INSERT INTO catalog.regional_copies (family, version, region, image_id, snapshot_ids, state, state_reason, owner_id, owner_type, root_device_type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  /** A copy the catalog observes itself (an import): a fact as of now. */
+  async upsertCopy(tx: EntityManager, c: CopyChange): Promise<boolean> {
+    return this.applyCopyFact(tx, c, { time: new Date().toISOString(), rank: 0 });
+  }
+
+  /**
+   * Applies a fact to a regional copy unless the copy already holds a later one, or has been
+   * deregistered (final for its image: AWS never brings a deregistered image back). Returns
+   * whether the fact was applied.
+   */
+  async applyCopyFact(tx: EntityManager, c: CopyChange, at: FactPosition): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO catalog.regional_copies (family, version, region, image_id, snapshot_ids, state, state_reason, owner_id, owner_type, root_device_type, fact_time, fact_rank)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (family, version, region) DO UPDATE SET
          image_id = COALESCE(EXCLUDED.image_id, regional_copies.image_id),
          snapshot_ids = CASE WHEN cardinality(EXCLUDED.snapshot_ids) > 0 THEN EXCLUDED.snapshot_ids ELSE regional_copies.snapshot_ids END,
@@ -153,7 +164,13 @@ export class VersionsRepository {
          owner_id = COALESCE(EXCLUDED.owner_id, regional_copies.owner_id),
          owner_type = COALESCE(EXCLUDED.owner_type, regional_copies.owner_type),
          root_device_type = COALESCE(EXCLUDED.root_device_type, regional_copies.root_device_type),
-         updated_at = now()`,
+         fact_time = EXCLUDED.fact_time, fact_rank = EXCLUDED.fact_rank,
+         updated_at = now()
+       WHERE NOT (regional_copies.state = 'deregistered'
+                  AND (EXCLUDED.image_id IS NULL OR EXCLUDED.image_id = regional_copies.image_id))
+         AND (regional_copies.fact_time IS NULL
+              OR (EXCLUDED.fact_time, EXCLUDED.fact_rank) > (regional_copies.fact_time, regional_copies.fact_rank))
+       RETURNING region`,
       [
         c.family,
         c.version,
@@ -165,22 +182,33 @@ export class VersionsRepository {
         c.ownerId ?? null,
         c.ownerType ?? null,
         c.rootDeviceType ?? null,
+        at.time,
+        at.rank,
       ],
     );
+    return returnedRows(result).length > 0;
   }
 
+  /** A copy's launch permissions, unless it holds some from a later fact (`at`). */
   async setLaunchPermissions(
     tx: EntityManager,
-    family: string,
-    version: string,
-    region: string,
+    copy: { family: string; version: string; region: string },
     permissions: Record<string, unknown>,
-  ): Promise<number> {
+    at: string,
+  ): Promise<'applied' | 'stale' | 'no-copy'> {
+    const key = [copy.family, copy.version, copy.region];
     const result = await tx.query(
-      `UPDATE catalog.regional_copies SET launch_permissions = $4, updated_at = now() WHERE family = $1 AND version = $2 AND region = $3 RETURNING region`,
-      [family, version, region, JSON.stringify(permissions)],
+      `UPDATE catalog.regional_copies SET launch_permissions = $4, permissions_time = $5, updated_at = now()
+       WHERE family = $1 AND version = $2 AND region = $3 AND (permissions_time IS NULL OR permissions_time < $5)
+       RETURNING region`,
+      [...key, JSON.stringify(permissions), at],
     );
-    return returnedRows(result).length;
+    if (returnedRows(result).length > 0) return 'applied';
+    const rows = await tx.query(
+      'SELECT 1 FROM catalog.regional_copies WHERE family = $1 AND version = $2 AND region = $3',
+      key,
+    );
+    return rows.length > 0 ? 'stale' : 'no-copy';
   }
 
   async exists(tx: EntityManager, family: string, version: string): Promise<boolean> {

@@ -12,6 +12,12 @@ export const channelMovedSchema = z
     movement: z.enum(['promote', 'rollback']),
     movedBy: z.string().min(1),
     forced: z.boolean(),
+    /**
+     * The move's place in the channel's history (the catalog's assignment id): increases with
+     * every move of one channel, so a consumer keeping its own pointer takes a move only if it
+     * is later than the one it holds. Absent in events from before it was added.
+     */
+    sequence: z.number().int().min(1).optional(),
   })
   .strict();
 export type ChannelMoved = z.infer<typeof channelMovedSchema>;
