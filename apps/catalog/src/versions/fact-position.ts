@@ -12,7 +12,7 @@ import {
  * `time`), then a rank that orders kinds of fact written in the same instant (a copy is started
  * before it succeeds or fails, and a lifecycle change comes after the copy it changes). A
  * projected copy takes a fact only if its position is later than the one it holds
- * (docs/adr/011-catalog-projection-order.md).
+ * (docs/adr/012-catalog-projection-order.md).
  */
 export interface FactPosition {
   time: string;

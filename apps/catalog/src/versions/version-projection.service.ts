@@ -26,7 +26,7 @@ import { CopyChange, VersionsRepository } from './versions.repository.js';
  * Builds the catalog's read model of versions and regional copies from the other services'
  * facts. Runs inside the inbox transaction of each event, so each is applied once; a fact
  * older than what its copy already holds (a replayed dead letter, a topic running behind) is
- * refused, and a deregistration is final for its image (docs/adr/011-catalog-projection-order.md).
+ * refused, and a deregistration is final for its image (docs/adr/012-catalog-projection-order.md).
  */
 @Injectable()
 export class VersionProjection implements OnModuleInit {

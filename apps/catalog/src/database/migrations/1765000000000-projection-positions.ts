@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Each projected regional copy remembers the position of the fact it holds (the producing
  * event's time, and a rank that breaks ties between kinds of fact), and its launch permissions
  * the time of theirs, so that a late or replayed fact never moves a row backwards
- * (docs/adr/011-catalog-projection-order.md). Rows from before this migration have no position
+ * (docs/adr/012-catalog-projection-order.md). Rows from before this migration have no position
  * and take the next fact whatever its time.
  */
 export class ProjectionPositions1765000000000 implements MigrationInterface {
