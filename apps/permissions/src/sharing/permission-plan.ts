@@ -3,10 +3,10 @@ import type { DesiredPermissions } from './desired-state.js';
 import { principalKey, uniquePrincipals, type Principal } from './principal.js';
 
 /** What EC2 says a copy is shared with: the image's launchPermission and each snapshot's createVolumePermission. */
-export interface ActualPermissions {
+export type ActualPermissions = {
   launch: Principal[];
   snapshots: Record<string, Principal[]>;
-}
+};
 
 /** What the platform last put in place on a copy; null before the first apply. */
 export interface AppliedPermissions {

@@ -1,3 +1,4 @@
+import type { LaunchPermission } from '@aws-sdk/client-ec2';
 import {
   ACCOUNT_ID,
   ORGANIZATION_ARN,
@@ -77,12 +78,7 @@ export function listsOf(principals: Principal[]): Required<PrincipalLists> {
 }
 
 /** EC2's LaunchPermission shape <-> a principal. */
-export interface Ec2LaunchPermission {
-  Group?: string;
-  UserId?: string;
-  OrganizationArn?: string;
-  OrganizationalUnitArn?: string;
-}
+export type Ec2LaunchPermission = LaunchPermission;
 
 export function fromEc2(permission: Ec2LaunchPermission): Principal | null {
   if (permission.Group === 'all') return PUBLIC;
