@@ -93,26 +93,41 @@ export class Ec2Permissions {
     );
   }
 
-  modifySnapshot(
+  /**
+   * Snapshots take the OperationType form (one call to add, one to remove): EC2 accepts it and
+   * the emulator honours only it.
+   */
+  async modifySnapshot(
     copy: CopyAddress,
     snapshotId: string,
     change: AttributeChange,
   ): Promise<ChangeOutcome> {
-    const volume = (p: Principal) =>
-      p.kind === 'public' ? { Group: 'all' as const } : { UserId: p.value };
-    return this.isolating(change, (c) =>
-      this.ec2.send(
-        copy.region,
-        new ModifySnapshotAttributeCommand({
-          SnapshotId: snapshotId,
-          CreateVolumePermission: {
-            ...(c.add.length ? { Add: c.add.map(volume) } : {}),
-            ...(c.remove.length ? { Remove: c.remove.map(volume) } : {}),
-          },
-        }),
-        { account: copy.account },
-      ),
-    );
+    const send = (operation: 'add' | 'remove', principals: Principal[]) =>
+      this.isolating(
+        operation === 'add' ? { add: principals, remove: [] } : { add: [], remove: principals },
+        (c) => {
+          const list = operation === 'add' ? c.add : c.remove;
+          const users = list.filter((p) => p.kind === 'account').map((p) => p.value);
+          const groups = list.some((p) => p.kind === 'public') ? ['all' as const] : [];
+          return this.ec2.send(
+            copy.region,
+            new ModifySnapshotAttributeCommand({
+              SnapshotId: snapshotId,
+              Attribute: 'createVolumePermission',
+              OperationType: operation,
+              ...(users.length ? { UserIds: users } : {}),
+              ...(groups.length ? { GroupNames: groups } : {}),
+            }),
+            { account: copy.account },
+          );
+        },
+      );
+    const added = await send('add', change.add);
+    const removed = await send('remove', change.remove);
+    return {
+      done: { add: added.done.add, remove: removed.done.remove },
+      failed: [...added.failed, ...removed.failed],
+    };
   }
 
   /**

@@ -31,7 +31,12 @@ export class PassOutcomes {
 
   completed({ copy, lease }: ClaimedCopy, result: PassResult): Promise<void> {
     return this.db.transaction(async (tx) => {
+      const repaired = repairsDone(result);
+      // Drift is reported when it differs from what was left unrepaired last time, so a
+      // report-only family hears about a difference once, not on every reconcile.
       const driftKey = result.plan.drift.length ? digestOf(result.plan.drift) : null;
+      const left = result.plan.drift.filter((d) => !repaired.includes(d));
+      const leftKey = left.length ? digestOf(left) : null;
       const changed = changesDone(result) > 0;
       await this.copies.leases.update(
         tx,
@@ -47,7 +52,7 @@ export class PassOutcomes {
           applied_generation: copy.requestGeneration,
           attempts: 0,
           last_error: null,
-          reported_drift: driftKey,
+          reported_drift: leftKey,
         },
         {
           raw: [
@@ -59,7 +64,6 @@ export class PassOutcomes {
           ],
         },
       );
-      const repaired = repairsDone(result);
       if (driftKey && driftKey !== copy.reportedDrift)
         await this.driftFound(tx, copy, result, repaired);
       if (repaired.length) await this.driftRepaired(tx, copy, result, repaired);
