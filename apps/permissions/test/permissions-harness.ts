@@ -10,6 +10,9 @@ import {
   TerminateInstancesCommand,
   type LaunchPermission,
 } from '@aws-sdk/client-ec2';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { mintToken } from '@ami/auth';
@@ -318,6 +321,44 @@ export async function startPermissions(options: { env?: Record<string, string> }
         type: res.headers.get('content-type'),
         body: text ? JSON.parse(text) : null,
       };
+    },
+
+    /** Calls ami.permissions.v1.PermissionsService with a token of the given role. */
+    async grpc(
+      method: string,
+      request: unknown,
+      role: 'reader' | 'operator' | 'admin' = 'reader',
+    ): Promise<any> {
+      const root = fileURLToPath(new URL('../../../libs/contracts/proto', import.meta.url));
+      const definition = protoLoader.loadSync(`${root}/ami/permissions/v1/permissions.proto`, {
+        keepCase: false,
+        longs: String,
+        enums: String,
+        defaults: true,
+      });
+      const Service = (grpc.loadPackageDefinition(definition) as any).ami.permissions.v1
+        .PermissionsService;
+      const client = new Service(
+        `127.0.0.1:${process.env.GRPC_PORT}`,
+        grpc.credentials.createInsecure(),
+      );
+      const metadata = new grpc.Metadata();
+      const token = await mintToken({
+        subject: 'tester',
+        roles: [role],
+        secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+        expiresIn: 600,
+      });
+      metadata.set('authorization', `Bearer ${token}`);
+      try {
+        return await new Promise((resolve, reject) =>
+          client[method](request, metadata, (error: Error | null, value: unknown) =>
+            error ? reject(error) : resolve(value),
+          ),
+        );
+      } finally {
+        client.close();
+      }
     },
 
     async close() {
