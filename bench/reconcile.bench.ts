@@ -133,6 +133,8 @@ describe('reconcile economy', () => {
         when: new Date().toISOString(),
         copies: COPIES,
         region: REGION,
+        batchSize: Number(process.env.BENCH_BATCH ?? 1000),
+        regionConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
         setupSeconds: Number(setupSeconds.toFixed(1)),
         seconds: Number(seconds.toFixed(1)),
         floorSeconds,
