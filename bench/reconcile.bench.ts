@@ -35,8 +35,8 @@ describe('reconcile economy', () => {
   it(`reconciles ${COPIES} copies with throttling on`, async () => {
     const h = await startPermissions({
       env: {
-        PERMISSIONS_BATCH_SIZE: '200',
-        PERMISSIONS_REGION_CONCURRENCY: '25',
+        PERMISSIONS_BATCH_SIZE: process.env.BENCH_BATCH ?? '200',
+        PERMISSIONS_REGION_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '25',
         DB_POOL_SIZE: '20',
       },
     });
@@ -133,8 +133,8 @@ describe('reconcile economy', () => {
         when: new Date().toISOString(),
         copies: COPIES,
         region: REGION,
-        batchSize: Number(process.env.BENCH_BATCH ?? 1000),
-        regionConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
+        batchSize: Number(process.env.BENCH_BATCH ?? 200),
+        regionConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 25),
         setupSeconds: Number(setupSeconds.toFixed(1)),
         seconds: Number(seconds.toFixed(1)),
         floorSeconds,

@@ -15,9 +15,9 @@ export const permissionsConfigSchema = z.object({
   PERMISSIONS_WORKER_ENABLED: env.bool(true),
   PERMISSIONS_WORKER_INTERVAL_MS: env.int(1000, 10),
   /** Copies one worker tick claims (then grouped per account x region). */
-  PERMISSIONS_BATCH_SIZE: env.int(1000, 1),
+  PERMISSIONS_BATCH_SIZE: env.int(200, 1),
   /** Copies of one region read and written at once; the gateway's buckets pace the calls. */
-  PERMISSIONS_REGION_CONCURRENCY: env.int(50, 1),
+  PERMISSIONS_REGION_CONCURRENCY: env.int(25, 1),
   /** A claimed copy nobody saved within this time is taken over by another worker. */
   PERMISSIONS_LEASE_MS: env.int(120_000, 1000),
   PERMISSIONS_RETRY_BASE_MS: env.int(2000, 1),
