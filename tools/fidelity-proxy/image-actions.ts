@@ -11,6 +11,7 @@ import {
 } from './ec2-request.js';
 import type { Ec2Handler } from './ec2-exchange.js';
 import type { MotoClient } from './moto-client.js';
+import { unknownOrganization } from './organizations.js';
 import { ec2Error, ec2Result, isSuccess, missingParameter } from './responses.js';
 import { el, readEc2Error, resultText, splitList } from './xml.js';
 
@@ -108,7 +109,7 @@ export const deregisterImage: Ec2Handler = async ({ call, forward }, { state, mo
   );
 };
 
-interface LaunchPermissionChange {
+export interface LaunchPermissionChange {
   group?: string;
   userId?: string;
   organizationArn?: string;
@@ -166,7 +167,7 @@ export const modifyImageAttribute: Ec2Handler = async ({ call, forward }, { stat
       `The image ${imageId ?? ''} can't be made public because block public access for AMIs is enabled for this account in ${call.region}.`,
     );
   }
-  return forward();
+  return unknownOrganization(state, added) ?? forward();
 };
 
 /** Takes the TagSpecification.N entries for snapshots out of a CreateImage request. */

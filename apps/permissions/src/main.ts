@@ -1,5 +1,11 @@
 import 'reflect-metadata';
 import { runService } from '@ami/runtime';
+import { configurePermissions } from './configure-permissions.js';
 import { PermissionsModule } from './permissions.module.js';
 
-void runService(PermissionsModule, { name: 'permissions', schema: 'permissions' });
+void runService(PermissionsModule, {
+  name: 'permissions',
+  schema: 'permissions',
+  consumeEvents: true,
+  configure: configurePermissions,
+});

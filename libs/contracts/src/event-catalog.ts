@@ -26,6 +26,18 @@ export const EventCatalog = {
     topic: Topics.LaunchPermissions,
     schema: E.launchPermissionsAppliedSchema,
   },
+  [E.LAUNCH_PERMISSIONS_DRIFT_FOUND]: {
+    topic: Topics.LaunchPermissions,
+    schema: E.launchPermissionsDriftFoundSchema,
+  },
+  [E.LAUNCH_PERMISSIONS_DRIFT_REPAIRED]: {
+    topic: Topics.LaunchPermissions,
+    schema: E.launchPermissionsDriftRepairedSchema,
+  },
+  [E.LAUNCH_PERMISSIONS_REFUSED]: {
+    topic: Topics.LaunchPermissions,
+    schema: E.launchPermissionsRefusedSchema,
+  },
   [E.IMAGE_LIFECYCLE_CHANGED]: { topic: Topics.Lifecycle, schema: E.imageLifecycleChangedSchema },
   [E.PLATFORM_PROBE]: { topic: Topics.Diagnostics, schema: E.platformProbeSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;

@@ -14,5 +14,8 @@ export * from './copy-succeeded/copy-succeeded.event.js';
 export * from './copy-failed/copy-failed.event.js';
 export * from './copy-released/copy-released.event.js';
 export * from './launch-permissions-applied/launch-permissions-applied.event.js';
+export * from './launch-permissions-drift-found/launch-permissions-drift-found.event.js';
+export * from './launch-permissions-drift-repaired/launch-permissions-drift-repaired.event.js';
+export * from './launch-permissions-refused/launch-permissions-refused.event.js';
 export * from './image-lifecycle-changed/image-lifecycle-changed.event.js';
 export * from './platform-probe/platform-probe.event.js';

@@ -17,7 +17,12 @@ export const regionSchema = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
 const amiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id such as ami-0abc1234');
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+export const ACCOUNT_ID = /^\d{12}$/;
+/** Formats of the principals an image can be shared with (also used by the permissions API). */
+export const ORGANIZATION_ARN = /^arn:aws[\w-]*:organizations::\d{12}:organization\/o-[a-z0-9]+$/;
+export const ORGANIZATIONAL_UNIT_ARN =
+  /^arn:aws[\w-]*:organizations::\d{12}:ou\/o-[a-z0-9]+\/ou-[a-z0-9-]+$/;
+const accountId = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
 
 export const imageFilterSchema = z
   .object({
@@ -136,28 +141,18 @@ export const sharingSchema = z
   .object({
     accounts: z.array(accountId).max(1000).default([]),
     organizationArns: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[\w-]*:organizations::\d{12}:organization\/o-[a-z0-9]+$/,
-            'must be an organization ARN',
-          ),
-      )
+      .array(z.string().regex(ORGANIZATION_ARN, 'must be an organization ARN'))
       .max(25)
       .default([]),
     organizationalUnitArns: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[\w-]*:organizations::\d{12}:ou\/o-[a-z0-9]+\/ou-[a-z0-9-]+$/,
-            'must be an OU ARN',
-          ),
-      )
+      .array(z.string().regex(ORGANIZATIONAL_UNIT_ARN, 'must be an OU ARN'))
       .max(25)
       .default([]),
     public: z.boolean().default(false),
+    /** What a reconcile does with drift: repair it (default) or only report it. Public grants made outside the platform are removed in either mode. */
+    mode: z.enum(['repair', 'report-only']).default('repair'),
+    /** Whether deprecated or disabled versions are still newly shared (by default they keep what they have, nothing is added). */
+    shareDeprecated: z.boolean().default(false),
   })
   .strict();
 
@@ -185,6 +180,8 @@ export const familySpecSchema = z
       organizationArns: [],
       organizationalUnitArns: [],
       public: false,
+      mode: 'repair',
+      shareDeprecated: false,
     }),
     maintenance: maintenanceSchema.default({
       rebuildOnSourceChange: true,
@@ -227,6 +224,7 @@ export type FamilySpecInput = z.input<typeof familySpecSchema>;
 export type FamilySpec = z.output<typeof familySpecSchema>;
 export type ImageSource = FamilySpec['source'];
 export type BuildRecipe = NonNullable<FamilySpec['build']>;
+export type SharingSpec = FamilySpec['sharing'];
 
 export interface SpecProblem {
   path: string;
