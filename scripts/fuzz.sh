@@ -7,17 +7,20 @@
 # its schema, and any answer in a media type the document does not list (so a 4xx without an
 # application/problem+json body fails too).
 #
-#   bash scripts/fuzz.sh                 # CI budget (FUZZ_MAX_EXAMPLES=5)
-#   FUZZ_MAX_EXAMPLES=50 bash scripts/fuzz.sh   # a bigger budget, by hand
+#   bash scripts/fuzz.sh                        # CI budget (FUZZ_MAX_EXAMPLES=5)
+#   FUZZ_MAX_EXAMPLES=50 bash scripts/fuzz.sh   # ten times that, by hand
 #   FUZZ_SERVICES=builder bash scripts/fuzz.sh  # one service
 #
 # Each HTTP service joins FUZZ_SERVICES as it lands. schemathesis lives in its own virtualenv
 # under .stack/fuzz (pinned in infra/schemathesis/requirements.txt, reused across runs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if [[ ${AMI_TEST_STACK:-} != 1 ]]; then source scripts/lib/test-stack.sh; fi
+# From scripts/test.sh the test stack is up; by hand, start whatever of it is not running.
+by_hand=0
+if [[ ${AMI_TEST_STACK:-} != 1 ]]; then source scripts/lib/test-stack.sh; by_hand=1; fi
 source scripts/lib/defaults.sh
 source scripts/lib/common.sh
+if ((by_hand)); then bash scripts/stack.sh infra >/dev/null; fi
 eval "$(bash scripts/stack.sh env)"
 
 : "${FUZZ_SERVICES:=catalog builder}"
@@ -85,7 +88,9 @@ for app in $FUZZ_SERVICES; do
   set -e
   tail -n 25 "$FUZZ_DIR/$app.out" | sed "s/^/[fuzz $app] /"
   ((rc == 0)) || { status=1; say "$app: FAILED (full output: $FUZZ_DIR/$app.out)"; }
-  summary+=("$app: $(grep -E '^[0-9]+ (passed|failed)|test cases|operations' "$FUZZ_DIR/$app.out" | tail -2 | tr '\n' ' ')")
+  ops=$(grep -m1 -oE 'Tested: [0-9]+' "$FUZZ_DIR/$app.out" || true)
+  cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
+  summary+=("$app: ${ops#Tested: } operations, $cases")
 done
 for line in "${summary[@]}"; do say "$line"; done
 exit $status

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
 import { ApiAnswers, text } from '@ami/runtime';
-import { familyParam, region } from '../api/catalog-params.js';
+import { ec2Region, familyParam } from '../api/catalog-params.js';
 import { ImportImages } from './import-images.use-case.js';
 
 // What DescribeImages takes: account ids or aliases, filter names such as name or tag:Team.
@@ -23,7 +23,7 @@ const filterValue = text({ min: 1, max: 255 }).regex(
 );
 const importBody = z
   .object({
-    region,
+    region: ec2Region,
     imageIds: z
       .array(z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id'))
       .min(1)
