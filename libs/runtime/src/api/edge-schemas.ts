@@ -31,7 +31,7 @@ export function token(pattern: RegExp, message: string) {
 export const uuid = z.uuid();
 
 /** ?limit= of a keyset-paginated list. Query values are strings; coerce, then check. */
-export const limitParam = (max = 500, defaultLimit = 100) =>
+export const limitParam = (max = 500, defaultLimit = Math.min(100, max)) =>
   z.coerce
     .number()
     .int()
