@@ -36,7 +36,7 @@ describe('EdgeValidationPipe', () => {
       limit: 7,
     });
     expect(await pipe.transform({}, { type: 'query', schema: query } as any)).toEqual({
-      limit: 100,
+      limit: 50,
     });
   });
 
