@@ -79,11 +79,12 @@ for app in $FUZZ_SERVICES; do
   say "$app: schemathesis, at most $FUZZ_MAX_EXAMPLES examples per operation (seed $FUZZ_SEED)"
   report="$FUZZ_DIR/$app-report.json"
   set +e
-  "$FUZZ_VENV/bin/st" run "${URL[$app]}/openapi.json" --url "${URL[$app]}" \
+  # From FUZZ_DIR: schemathesis keeps its cache (.schemathesis/) in the working directory.
+  (cd "$FUZZ_DIR" && "$FUZZ_VENV/bin/st" run "${URL[$app]}/openapi.json" --url "${URL[$app]}" \
     -H "Authorization: Bearer $token" --checks "$FUZZ_CHECKS" \
     --max-examples "$FUZZ_MAX_EXAMPLES" --seed "$FUZZ_SEED" --phases examples,coverage,fuzzing \
     --workers 1 --request-timeout 10 --no-color --warnings off \
-    --report json --report-json-path "$report" >"$FUZZ_DIR/$app.out" 2>&1
+    --report json --report-json-path "$report") >"$FUZZ_DIR/$app.out" 2>&1
   rc=$?
   set -e
   tail -n 25 "$FUZZ_DIR/$app.out" | sed "s/^/[fuzz $app] /"
