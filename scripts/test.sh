@@ -34,6 +34,11 @@ rm -f "$results"/vitest.json
 set +e
 npx vitest run --project unit --project integration --project e2e --reporter=default --reporter=json --outputFile.json="$results/vitest.json" "$@"
 status=$?
+# The API fuzzer (scripts/fuzz.sh) on a full run; FUZZ=1 adds it to a filtered one, FUZZ=0 skips it.
+if [[ ${FUZZ:-$(($# == 0))} == 1 ]]; then
+  echo "[test] fuzzing the HTTP APIs (scripts/fuzz.sh)"
+  bash scripts/fuzz.sh || { echo "[test] the API fuzzer found failures"; status=1; }
+fi
 set -e
 echo "[test] finished in $((SECONDS - started))s"
 # The last line: "N passed, N failed" over every suite that ran.

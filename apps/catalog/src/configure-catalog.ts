@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { APP_CONFIG } from '@ami/config';
-import { connectGrpc } from '@ami/runtime';
+import { familySpecJsonSchema } from '@ami/contracts';
+import { buildOpenApiDocument, connectGrpc, serveOpenApi } from '@ami/runtime';
 import type { CatalogConfig } from './config/catalog.config.js';
 
 /** Catalog-specific boot: YAML bodies for specs, the OpenAPI document, the gRPC server. */
@@ -13,21 +13,21 @@ export async function configureCatalog(app: NestFastifyApplication): Promise<voi
     { parseAs: 'string' },
     (_req, body, done) => done(null, body),
   );
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('AMI factory catalog')
-      .setDescription(
-        'Image families, versions and their regional copies, channels, lineage, imports, and resolve.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
-  fastify.get('/openapi.json', (_req, reply) => {
-    reply.send(document);
+  const { $id: _id, $schema: _dialect, ...familySpec } = familySpecJsonSchema();
+  const document = buildOpenApiDocument(app, {
+    title: 'AMI factory catalog',
+    description:
+      'Image families, versions and their regional copies, channels, lineage, imports, and resolve.',
+    schemas: {
+      FamilySpec: familySpec,
+      // PUT /v1/families/{family}/spec: the path names the family, so the body may leave it out.
+      FamilySpecInPath: {
+        ...familySpec,
+        required: (familySpec.required as string[]).filter((field) => field !== 'name'),
+      },
+    },
   });
+  serveOpenApi(app, document);
   connectGrpc(app, {
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,

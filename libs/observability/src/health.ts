@@ -8,6 +8,7 @@ import {
   Res,
   SetMetadata,
 } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { MetricsService } from './metrics.service.js';
 
@@ -67,10 +68,38 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   ]).finally(() => clearTimeout(timer));
 }
 
+// The OpenAPI description of the answers below (the document is built in @ami/runtime).
+const json = (schema: object) => ({ 'application/json': { schema } });
+const LIVE_SCHEMA = {
+  type: 'object',
+  properties: { status: { type: 'string', enum: ['ok'] } },
+  required: ['status'],
+};
+const REPORT = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error'] },
+    checks: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['up', 'down'] },
+          error: { type: 'string' },
+          ms: { type: 'number' },
+        },
+        required: ['status', 'ms'],
+      },
+    },
+  },
+  required: ['status', 'checks'],
+};
+
 /** Liveness: the process answers. Readiness: every registered dependency is reachable. */
 // Open to probes and scrapers without a token: @ami/auth's @Public() sets this same key; it is
 // spelled out here so that observability does not depend on auth.
 @SetMetadata('ami:public', true)
+@ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(
@@ -79,11 +108,14 @@ export class HealthController {
   ) {}
 
   @Get('health/live')
+  @ApiResponse({ status: 200, description: 'the process answers', content: json(LIVE_SCHEMA) })
   live() {
     return { status: 'ok' };
   }
 
   @Get(['health', 'health/ready'])
+  @ApiResponse({ status: 200, description: 'every dependency answers', content: json(REPORT) })
+  @ApiResponse({ status: 503, description: 'a dependency is down', content: json(REPORT) })
   async ready(@Res() reply: FastifyReply) {
     const report = await this.health.report();
     reply
@@ -93,6 +125,11 @@ export class HealthController {
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiResponse({
+    status: 200,
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   async render() {
     return this.metrics.render();
   }

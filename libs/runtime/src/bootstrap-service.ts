@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, CommonConfig, ConfigError } from '@ami/config';
 import { createEventServer } from '@ami/messaging';
 import { PinoNestLogger, ROOT_LOGGER, createLogger } from '@ami/observability';
+import { EdgeValidationPipe } from './api/edge-validation.pipe.js';
 import { ProblemDetailsFilter } from './problem-details.filter.js';
 
 export interface BootOptions {
@@ -32,7 +33,9 @@ export async function createServiceApp(
   const logger = app.get<Logger>(ROOT_LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.enableShutdownHooks();
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(logger));
+  // Route arguments declared with a schema (@Query({ schema }), ...) are validated here.
+  app.useGlobalPipes(new EdgeValidationPipe());
   if (options.consumeEvents) {
     app.connectMicroservice(
       { strategy: createEventServer((token) => app.get(token), { schema: options.schema }) },

@@ -1,13 +1,19 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { actorFrom, RequireRole } from '@ami/auth';
-import { AppError, parsePageRequest, toPage } from '@ami/runtime';
+import { z } from 'zod';
+import { AppError, parseGrpcRequest, parsePageRequest, TIME_KEY, toPage } from '@ami/runtime';
 import type { Build, StepRecord } from './build.types.js';
 import { BuildCommands } from './build-commands.use-case.js';
 import type { BuildRequestOutcome } from './request-build.use-case.js';
 import { BuildsRepository } from './builds.repository.js';
+import { buildIdParam, listBuildsQuery, requestBuildBody } from './builds.http-schemas.js';
 
 const SERVICE = 'BuilderService';
+// The HTTP API's schemas (builds.http-schemas.ts), so both transports accept the same values.
+const buildId = z.object({ id: buildIdParam.schema });
+const requestBuild = z.object({ ...requestBuildBody.shape });
+const BUILD_CURSOR = TIME_KEY('[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}');
 
 function toGrpcBuild(b: Build, steps: StepRecord[] = []) {
   return {
@@ -49,8 +55,9 @@ export class BuildsGrpcController {
   ) {}
 
   @GrpcMethod(SERVICE, 'ListBuilds')
-  async listBuilds(request: { family?: string; state?: string; limit?: number; cursor?: string }) {
-    const page = parsePageRequest(request.limit || undefined, request.cursor);
+  async listBuilds(raw: { family?: string; state?: string; limit?: number; cursor?: string }) {
+    const request = parseGrpcRequest(listBuildsQuery, raw);
+    const page = parsePageRequest(request.limit, request.cursor, { key: BUILD_CURSOR });
     const rows = await this.builds.list(page, {
       family: request.family || undefined,
       state: request.state || undefined,
@@ -60,7 +67,8 @@ export class BuildsGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'GetBuild')
-  async getBuild(request: { id: string }) {
+  async getBuild(raw: { id: string }) {
+    const request = parseGrpcRequest(buildId, raw);
     const build = await this.builds.get(request.id);
     if (!build) throw AppError.notFound(`build ${request.id} not found`);
     return toGrpcBuild(build, await this.builds.steps(build.id));
@@ -69,11 +77,10 @@ export class BuildsGrpcController {
   @GrpcMethod(SERVICE, 'RequestBuild')
   @RequireRole('operator')
   async requestBuild(
-    request: { family: string; reason: string; idempotencyKey?: string; force?: boolean },
+    raw: { family: string; reason: string; idempotencyKey?: string; force?: boolean },
     metadata: object,
   ) {
-    if (!request.reason)
-      throw AppError.invalid('reason is required', [{ path: 'reason', message: 'required' }]);
+    const request = parseGrpcRequest(requestBuild, raw);
     const outcome = await this.commands.request({
       family: request.family,
       reason: request.reason,
@@ -86,13 +93,15 @@ export class BuildsGrpcController {
 
   @GrpcMethod(SERVICE, 'CancelBuild')
   @RequireRole('operator')
-  async cancelBuild(request: { id: string }, metadata: object) {
-    return toGrpcBuild(await this.commands.cancel(request.id, actorFrom(metadata).name));
+  async cancelBuild(raw: { id: string }, metadata: object) {
+    const { id } = parseGrpcRequest(buildId, raw);
+    return toGrpcBuild(await this.commands.cancel(id, actorFrom(metadata).name));
   }
 
   @GrpcMethod(SERVICE, 'RetryBuild')
   @RequireRole('operator')
-  async retryBuild(request: { id: string }, metadata: object) {
-    return toGrpcOutcome(await this.commands.retry(request.id, actorFrom(metadata).name));
+  async retryBuild(raw: { id: string }, metadata: object) {
+    const { id } = parseGrpcRequest(buildId, raw);
+    return toGrpcOutcome(await this.commands.retry(id, actorFrom(metadata).name));
   }
 }

@@ -3,20 +3,23 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
-import { AppError, parseInput, parsePageRequest, toPage } from '@ami/runtime';
+import { ApiAnswers, AppError, parsePageRequest, TIME_KEY, toPage } from '@ami/runtime';
 import { BuildCommands } from './build-commands.use-case.js';
 import { BuildsRepository } from './builds.repository.js';
 import { withSteps } from './build-view.js';
+import {
+  buildIdParam,
+  buildPage,
+  buildRequestOutcome,
+  buildSchema,
+  buildWithStepsSchema,
+  listBuildsQuery,
+  requestBuildBody,
+} from './builds.http-schemas.js';
 
-const requestBody = z
-  .object({
-    family: z.string().min(1),
-    reason: z.string().min(1).max(500),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    force: z.boolean().optional(),
-  })
-  .strict();
-const STATES = ['queued', 'running', 'succeeded', 'failed', 'rejected', 'skipped', 'cancelled'];
+/** The key toPage writes below: `<created_at ISO>|<build id>`. */
+const BUILD_CURSOR = TIME_KEY('[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}');
+const NO_BUILD = { 404: 'no such build' } as const;
 
 @ApiTags('builds')
 @Controller('v1/builds')
@@ -28,19 +31,11 @@ export class BuildsHttpController {
 
   @Get()
   @ApiOperation({ summary: 'Builds, newest first (filter by family and state)' })
-  async list(
-    @Query('family') family?: string,
-    @Query('state') state?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-  ) {
-    if (state && !STATES.includes(state))
-      throw AppError.invalid(`state must be one of ${STATES.join(', ')}`, [
-        { path: 'state', message: 'unknown state' },
-      ]);
-    const page = parsePageRequest(limit, cursor);
+  @ApiAnswers({ description: 'a page of builds', schema: buildPage })
+  async list(@Query({ schema: listBuildsQuery }) query: z.output<typeof listBuildsQuery>) {
+    const page = parsePageRequest(query.limit, query.cursor, { key: BUILD_CURSOR });
     return toPage(
-      await this.builds.list(page, { family, state }),
+      await this.builds.list(page, { family: query.family, state: query.state }),
       page,
       (b) => `${new Date(b.createdAt).toISOString()}|${b.id}`,
     );
@@ -48,7 +43,8 @@ export class BuildsHttpController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A build with its steps and the time spent in each' })
-  async get(@Param('id') id: string) {
+  @ApiAnswers({ description: 'the build', schema: buildWithStepsSchema }, NO_BUILD)
+  async get(@Param('id', buildIdParam) id: string) {
     const build = await this.builds.get(id);
     if (!build) throw AppError.notFound(`build ${id} not found`);
     return withSteps(build, await this.builds.steps(id));
@@ -57,21 +53,40 @@ export class BuildsHttpController {
   @Post()
   @HttpCode(202)
   @RequireRole('operator')
-  request(@Body() body: unknown, @CurrentActor() actor: Actor) {
-    return this.commands.request({ ...parseInput(requestBody, body), actor: actor.name });
+  @ApiOperation({ summary: 'Request a build (joins a running one for the same family or key)' })
+  @ApiAnswers({
+    status: 202,
+    description: 'started, joined an existing build, or rejected (with the reason)',
+    schema: buildRequestOutcome,
+  })
+  request(
+    @Body({ schema: requestBuildBody }) input: z.output<typeof requestBuildBody>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.commands.request({ ...input, actor: actor.name });
   }
 
   @Post(':id/cancel')
   @HttpCode(202)
   @RequireRole('operator')
-  cancel(@Param('id') id: string, @CurrentActor() actor: Actor) {
+  @ApiOperation({ summary: 'Cancel a queued or running build' })
+  @ApiAnswers(
+    { status: 202, description: 'the build, cancel requested', schema: buildSchema },
+    { 404: 'no such build', 409: 'the build has finished' },
+  )
+  cancel(@Param('id', buildIdParam) id: string, @CurrentActor() actor: Actor) {
     return this.commands.cancel(id, actor.name);
   }
 
   @Post(':id/retry')
   @HttpCode(202)
   @RequireRole('operator')
-  retry(@Param('id') id: string, @CurrentActor() actor: Actor) {
+  @ApiOperation({ summary: 'Request a new build like a failed, cancelled or rejected one' })
+  @ApiAnswers(
+    { status: 202, description: 'the new build request', schema: buildRequestOutcome },
+    { 404: 'no such build', 409: 'the build did not fail, and was not cancelled or rejected' },
+  )
+  retry(@Param('id', buildIdParam) id: string, @CurrentActor() actor: Actor) {
     return this.commands.retry(id, actor.name);
   }
 }

@@ -3,20 +3,20 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
-import { AppError, parseInput } from '@ami/runtime';
+import { ApiAnswers, AppError } from '@ami/runtime';
+import { channelParam, familyParam } from '../api/catalog-params.js';
 import { FamiliesRepository } from '../families/families.repository.js';
 import { ChannelsRepository } from './channels.repository.js';
+import {
+  channelHistory,
+  channelList,
+  moveResult,
+  promoteBody,
+  protectionBody,
+  protectionResult,
+  rollbackBody,
+} from './channels.http-schemas.js';
 import { MoveChannel } from './move-channel.use-case.js';
-
-const promoteBody = z
-  .object({
-    version: z.string().min(1),
-    force: z.boolean().default(false),
-    reason: z.string().max(500).optional(),
-  })
-  .strict();
-const rollbackBody = z.object({ reason: z.string().max(500).optional() }).strict();
-const protectionBody = z.object({ protected: z.boolean() }).strict();
 
 const caller = (actor: Actor) => ({ actor: actor.name, isAdmin: actor.roles.includes('admin') });
 
@@ -30,14 +30,20 @@ export class ChannelsHttpController {
   ) {}
 
   @Get()
-  async list(@Param('family') family: string) {
+  @ApiOperation({ summary: "A family's channels and the version each points at" })
+  @ApiAnswers({ description: 'the channels', schema: channelList }, { 404: 'no such family' })
+  async list(@Param('family', familyParam) family: string) {
     if (!(await this.families.get(family))) throw AppError.notFound(`family ${family} not found`);
     return { items: await this.channels.list(family) };
   }
 
   @Get(':channel/history')
   @ApiOperation({ summary: 'Every assignment of a channel, newest first' })
-  async history(@Param('family') family: string, @Param('channel') channel: string) {
+  @ApiAnswers({ description: 'the assignments', schema: channelHistory }, { 404: 'no such family' })
+  async history(
+    @Param('family', familyParam) family: string,
+    @Param('channel', channelParam) channel: string,
+  ) {
     if (!(await this.families.get(family))) throw AppError.notFound(`family ${family} not found`);
     return { items: await this.channels.history(family, channel) };
   }
@@ -49,13 +55,19 @@ export class ChannelsHttpController {
     summary:
       'Point a channel at a version (refused until available in every target region, unless forced)',
   })
+  @ApiAnswers(
+    { description: 'the channel moved', schema: moveResult },
+    {
+      404: 'no such family or version',
+      412: 'the version is not available in every target region, or the channel is protected',
+    },
+  )
   promote(
-    @Param('family') family: string,
-    @Param('channel') channel: string,
-    @Body() body: unknown,
+    @Param('family', familyParam) family: string,
+    @Param('channel', channelParam) channel: string,
+    @Body({ schema: promoteBody }) input: z.output<typeof promoteBody>,
     @CurrentActor() actor: Actor,
   ) {
-    const input = parseInput(promoteBody, body);
     return this.moves.promote({
       ...caller(actor),
       family,
@@ -70,25 +82,35 @@ export class ChannelsHttpController {
   @HttpCode(200)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Point a channel back at its previous version' })
+  @ApiAnswers(
+    { description: 'the channel moved back', schema: moveResult },
+    {
+      404: 'no such family or channel',
+      412: 'nothing to roll back to, or the channel is protected',
+    },
+  )
   rollback(
-    @Param('family') family: string,
-    @Param('channel') channel: string,
-    @Body() body: unknown,
+    @Param('family', familyParam) family: string,
+    @Param('channel', channelParam) channel: string,
+    @Body({ schema: rollbackBody }) input: z.output<typeof rollbackBody>,
     @CurrentActor() actor: Actor,
   ) {
-    const input = parseInput(rollbackBody, body);
     return this.moves.rollback({ ...caller(actor), family, channel, reason: input.reason });
   }
 
   @Put(':channel/protection')
   @RequireRole('admin')
+  @ApiOperation({ summary: 'Protect a channel (only admins move it) or lift the protection' })
+  @ApiAnswers(
+    { description: 'the protection set', schema: protectionResult },
+    { 404: 'no such family or channel' },
+  )
   async protect(
-    @Param('family') family: string,
-    @Param('channel') channel: string,
-    @Body() body: unknown,
+    @Param('family', familyParam) family: string,
+    @Param('channel', channelParam) channel: string,
+    @Body({ schema: protectionBody }) input: z.output<typeof protectionBody>,
     @CurrentActor() actor: Actor,
   ) {
-    const input = parseInput(protectionBody, body);
     await this.moves.setProtection({ ...caller(actor), family, channel, protect: input.protected });
     return { family, channel, protected: input.protected };
   }

@@ -2,7 +2,19 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { RpcException } from '@nestjs/microservices';
 import { actorFrom, RequireRole } from '@ami/auth';
-import { AppError, parsePageRequest, toPage } from '@ami/runtime';
+import { z } from 'zod';
+import {
+  AppError,
+  parseGrpcRequest,
+  parsePageRequest,
+  TIME_KEY,
+  toPage,
+  text,
+  unstorableText,
+} from '@ami/runtime';
+import { channelName, ec2Region, familyName, region, versionName } from '../api/catalog-params.js';
+import { listFamiliesQuery } from '../families/families.http-schemas.js';
+import { listVersionsQuery } from '../versions/versions.http-schemas.js';
 import { MoveChannel } from '../channels/move-channel.use-case.js';
 import { ApplyFamilySpec } from '../families/apply-family-spec.use-case.js';
 import { FamiliesRepository } from '../families/families.repository.js';
@@ -15,6 +27,42 @@ import { VersionsRepository } from '../versions/versions.repository.js';
 import { toGrpcFamily, toGrpcVersion } from './grpc-mappers.js';
 
 const SERVICE = 'CatalogService';
+// The HTTP API's parameter schemas, so both transports accept exactly the same values.
+const familyRequest = z.object({ family: familyName });
+const versionRequest = z.object({ family: familyName, version: versionName });
+const resolveRequest = z.object({
+  family: familyName,
+  channel: channelName.default('prod'),
+  region,
+});
+const promoteRequest = z.object({
+  family: familyName,
+  channel: channelName,
+  version: versionName,
+  force: z.boolean().optional(),
+  reason: text({ max: 500 }).optional(),
+});
+const rollbackRequest = z.object({
+  family: familyName,
+  channel: channelName,
+  reason: text({ max: 500 }).optional(),
+});
+const rebuildRequest = z.object({
+  family: familyName,
+  reason: text({ min: 1, max: 500 }),
+  idempotencyKey: text({ min: 1, max: 200 }).optional(),
+  force: z.boolean().optional(),
+});
+const importRequest = z.object({
+  family: familyName,
+  region: ec2Region,
+  imageIds: z
+    .array(z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id'))
+    .min(1)
+    .max(1000),
+});
+const listVersionsRequest = z.object({ family: familyName, ...listVersionsQuery.shape });
+const VERSION_CURSOR = TIME_KEY('\\d{4}\\.\\d{2}\\.\\d{2}-i?\\d{1,9}');
 const caller = (metadata: object) => {
   const actor = actorFrom(metadata);
   return { actor: actor.name, isAdmin: actor.roles.includes('admin') };
@@ -39,25 +87,19 @@ export class CatalogGrpcController {
   ) {}
 
   @GrpcMethod(SERVICE, 'ResolveImage')
-  resolveImage(request: { family: string; channel?: string; region: string }) {
-    const channel = request.channel || 'prod';
-    const region = required(request.region, 'region');
-    return this.resolver.resolve(request.family, channel, region);
+  resolveImage(raw: { family: string; channel?: string; region: string }) {
+    const request = parseGrpcRequest(resolveRequest, raw);
+    return this.resolver.resolve(request.family, request.channel, request.region);
   }
 
   @GrpcMethod(SERVICE, 'ListFamilies')
-  async listFamilies(request: {
-    limit?: number;
-    cursor?: string;
-    owner?: string;
-    parent?: string;
-  }) {
-    const page = parsePageRequest(request.limit || undefined, request.cursor);
+  async listFamilies(raw: { limit?: number; cursor?: string; owner?: string; parent?: string }) {
+    const request = parseGrpcRequest(listFamiliesQuery, raw);
+    const page = parsePageRequest(request.limit, request.cursor, {
+      key: /^[a-z0-9][a-z0-9-]{0,62}$/,
+    });
     const result = toPage(
-      await this.families.list(page, {
-        owner: request.owner || undefined,
-        parent: request.parent || undefined,
-      }),
+      await this.families.list(page, { owner: request.owner, parent: request.parent }),
       page,
       (f) => f.name,
     );
@@ -68,7 +110,8 @@ export class CatalogGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'GetFamily')
-  async getFamily(request: { family: string }) {
+  async getFamily(raw: { family: string }) {
+    const request = parseGrpcRequest(familyRequest, raw);
     const family = await this.families.get(request.family);
     if (!family) throw AppError.notFound(`family ${request.family} not found`);
     return toGrpcFamily(family, (await this.families.currentSpec(request.family))?.spec ?? null);
@@ -77,34 +120,39 @@ export class CatalogGrpcController {
   @GrpcMethod(SERVICE, 'ApplySpec')
   @RequireRole('admin')
   applySpecDocument(request: { document: string }, metadata: object) {
-    const text = required(request.document, 'document');
-    const document = text.trimStart().startsWith('{')
-      ? safeJson(text)
-      : parseSpecDocument(text, 'application/yaml');
+    const source = required(request.document, 'document');
+    const document = source.trimStart().startsWith('{')
+      ? safeJson(source)
+      : parseSpecDocument(source, 'application/yaml');
+    const problems = unstorableText(document);
+    if (problems.length)
+      throw AppError.invalid('the spec holds text that cannot be stored', problems);
     return this.applySpec.execute({ document, actor: actorFrom(metadata).name });
   }
 
   @GrpcMethod(SERVICE, 'ListVersions')
-  async listVersions(request: {
+  async listVersions(raw: {
     family: string;
     limit?: number;
     cursor?: string;
     region?: string;
     state?: string;
   }) {
+    const request = parseGrpcRequest(listVersionsRequest, raw);
+    const page = parsePageRequest(request.limit, request.cursor, { key: VERSION_CURSOR });
     if (!(await this.families.get(request.family)))
       throw AppError.notFound(`family ${request.family} not found`);
-    const page = parsePageRequest(request.limit || undefined, request.cursor);
     const rows = await this.versions.list(request.family, page, {
-      region: request.region || undefined,
-      state: request.state || undefined,
+      region: request.region,
+      state: request.state,
     });
     const result = toPage(rows, page, (v) => `${new Date(v.createdAt).toISOString()}|${v.version}`);
     return { items: result.items.map(toGrpcVersion), nextCursor: result.nextCursor ?? '' };
   }
 
   @GrpcMethod(SERVICE, 'GetVersion')
-  async getVersion(request: { family: string; version: string }) {
+  async getVersion(raw: { family: string; version: string }) {
+    const request = parseGrpcRequest(versionRequest, raw);
     const version = await this.versions.get(request.family, request.version);
     if (!version)
       throw AppError.notFound(`version ${request.version} of family ${request.family} not found`);
@@ -114,34 +162,25 @@ export class CatalogGrpcController {
   @GrpcMethod(SERVICE, 'Promote')
   @RequireRole('operator')
   async promote(
-    request: { family: string; channel: string; version: string; force?: boolean; reason?: string },
+    raw: { family: string; channel: string; version: string; force?: boolean; reason?: string },
     metadata: object,
   ) {
-    const moved = await this.moves.promote({
-      ...caller(metadata),
-      family: request.family,
-      channel: request.channel,
-      version: required(request.version, 'version'),
-      force: request.force,
-      reason: request.reason || undefined,
-    });
+    const request = parseGrpcRequest(promoteRequest, raw);
+    const moved = await this.moves.promote({ ...caller(metadata), ...request });
     return { ...moved, previousVersion: moved.previousVersion ?? '' };
   }
 
   @GrpcMethod(SERVICE, 'Rollback')
   @RequireRole('operator')
-  async rollback(request: { family: string; channel: string; reason?: string }, metadata: object) {
-    const moved = await this.moves.rollback({
-      ...caller(metadata),
-      family: request.family,
-      channel: request.channel,
-      reason: request.reason || undefined,
-    });
+  async rollback(raw: { family: string; channel: string; reason?: string }, metadata: object) {
+    const request = parseGrpcRequest(rollbackRequest, raw);
+    const moved = await this.moves.rollback({ ...caller(metadata), ...request });
     return { ...moved, previousVersion: moved.previousVersion ?? '' };
   }
 
   @GrpcMethod(SERVICE, 'GetLineage')
-  async getLineage(request: { family: string; version: string }) {
+  async getLineage(raw: { family: string; version: string }) {
+    const request = parseGrpcRequest(versionRequest, raw);
     const lineage = await this.lineageService.lineage(request.family, request.version);
     const node = (
       n: { family: string; version: string; sourceImageId: string | null },
@@ -158,27 +197,22 @@ export class CatalogGrpcController {
   @GrpcMethod(SERVICE, 'RequestRebuild')
   @RequireRole('operator')
   requestRebuild(
-    request: { family: string; reason: string; idempotencyKey?: string; force?: boolean },
+    raw: { family: string; reason: string; idempotencyKey?: string; force?: boolean },
     metadata: object,
   ) {
+    const request = parseGrpcRequest(rebuildRequest, raw);
     return this.rebuilds.execute({
-      family: request.family,
-      reason: required(request.reason, 'reason'),
-      actor: actorFrom(metadata).name,
-      idempotencyKey: request.idempotencyKey || undefined,
+      ...request,
       force: request.force || undefined,
+      actor: actorFrom(metadata).name,
     });
   }
 
   @GrpcMethod(SERVICE, 'ImportImages')
   @RequireRole('admin')
-  importImages(request: { family: string; region: string; imageIds: string[] }, metadata: object) {
-    return this.imports.execute({
-      family: request.family,
-      region: required(request.region, 'region'),
-      imageIds: request.imageIds,
-      actor: actorFrom(metadata).name,
-    });
+  importImages(raw: { family: string; region: string; imageIds: string[] }, metadata: object) {
+    const request = parseGrpcRequest(importRequest, raw);
+    return this.imports.execute({ ...request, actor: actorFrom(metadata).name });
   }
 }
 

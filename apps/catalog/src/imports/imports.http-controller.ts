@@ -3,27 +3,41 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
-import { parseInput } from '@ami/runtime';
+import { ApiAnswers, text } from '@ami/runtime';
+import { ec2Region, familyParam } from '../api/catalog-params.js';
 import { ImportImages } from './import-images.use-case.js';
 
+// What DescribeImages takes: account ids or aliases, filter names such as name or tag:Team.
+const owner = z
+  .string()
+  .regex(
+    /^(\d{12}|self|amazon|aws-marketplace|aws-backup-vault)$/,
+    'must be an account id or alias',
+  );
+const filterName = z
+  .string()
+  .regex(/^(tag:[^\x00-\x1f\x7f\uFFFD]{1,128}|[a-z][a-z0-9.-]{0,63})$/u, 'must be a filter name');
+const filterValue = text({ min: 1, max: 255 }).regex(
+  /^[^\x00-\x1f\x7f]*$/,
+  'no control characters',
+);
 const importBody = z
   .object({
-    region: z.string().min(1),
+    region: ec2Region,
     imageIds: z
-      .array(z.string().regex(/^ami-[0-9a-f]+$/, 'must be an AMI id'))
+      .array(z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id'))
       .min(1)
       .max(1000)
       .optional(),
     filter: z
       .object({
-        owners: z.array(z.string().min(1)).min(1, 'owners is required with a filter'),
+        owners: z.array(owner).min(1, 'owners is required with a filter').max(100),
         filters: z
           .array(
-            z
-              .object({ name: z.string().min(1), values: z.array(z.string().min(1)).min(1) })
-              .strict(),
+            z.object({ name: filterName, values: z.array(filterValue).min(1).max(200) }).strict(),
           )
-          .min(1),
+          .min(1)
+          .max(50),
       })
       .strict()
       .optional(),
@@ -32,6 +46,18 @@ const importBody = z
   .refine((b) => Boolean(b.imageIds) !== Boolean(b.filter), {
     message: 'give exactly one of imageIds or filter',
   });
+
+const importResult = z.object({
+  imported: z.array(
+    z.object({
+      version: z.string(),
+      imageId: z.string(),
+      ownerType: z.string(),
+      rootDeviceType: z.string(),
+    }),
+  ),
+  skipped: z.array(z.string()).meta({ description: 'image ids already in the catalog' }),
+});
 
 @ApiTags('imports')
 @Controller('v1/families/:family/imports')
@@ -43,11 +69,15 @@ export class ImportsHttpController {
   @ApiOperation({
     summary: 'Adopt AMIs built elsewhere (by id or by filter with owners) into a family',
   })
-  import(@Param('family') family: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
-    return this.importImages.execute({
-      family,
-      actor: actor.name,
-      ...parseInput(importBody, body),
-    });
+  @ApiAnswers(
+    { status: 201, description: 'the images imported or skipped', schema: importResult },
+    { 404: 'no such family, or no image matched in the region' },
+  )
+  import(
+    @Param('family', familyParam) family: string,
+    @Body({ schema: importBody }) input: z.output<typeof importBody>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.importImages.execute({ family, actor: actor.name, ...input });
   }
 }

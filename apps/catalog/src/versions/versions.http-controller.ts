@@ -1,11 +1,23 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppError, parsePageRequest, toPage } from '@ami/runtime';
+import { z } from 'zod';
+import { ApiAnswers, AppError, parsePageRequest, TIME_KEY, toPage } from '@ami/runtime';
+import { familyParam, versionParam } from '../api/catalog-params.js';
 import { FamiliesRepository } from '../families/families.repository.js';
 import { OrphanAdoption } from './orphan-adoption.service.js';
+import {
+  copyList,
+  listVersionsQuery,
+  orphanList,
+  orphansQuery,
+  versionPage,
+  versionSchema,
+} from './versions.http-schemas.js';
 import { VersionsRepository } from './versions.repository.js';
 
-const STATES = ['pending', 'available', 'failed', 'deprecated', 'disabled', 'deregistered'];
+/** The key toPage writes below: `<created_at ISO>|<version>`. */
+const VERSION_CURSOR = TIME_KEY('\\d{4}\\.\\d{2}\\.\\d{2}-i?\\d{1,9}');
+const NOT_FOUND = { 404: 'no such family or version' } as const;
 
 @ApiTags('versions')
 @Controller('v1')
@@ -21,25 +33,27 @@ export class VersionsHttpController {
     summary:
       "A family's versions with their regional copies, newest first (filter by region and copy state)",
   })
+  @ApiAnswers({ description: 'a page of versions', schema: versionPage }, { 404: 'no such family' })
   async list(
-    @Param('family') family: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-    @Query('region') region?: string,
-    @Query('state') state?: string,
+    @Param('family', familyParam) family: string,
+    @Query({ schema: listVersionsQuery }) query: z.output<typeof listVersionsQuery>,
   ) {
-    if (state && !STATES.includes(state))
-      throw AppError.invalid(`state must be one of ${STATES.join(', ')}`, [
-        { path: 'state', message: 'unknown state' },
-      ]);
+    const page = parsePageRequest(query.limit, query.cursor, { key: VERSION_CURSOR });
     if (!(await this.families.get(family))) throw AppError.notFound(`family ${family} not found`);
-    const page = parsePageRequest(limit, cursor);
-    const rows = await this.versions.list(family, page, { region, state });
+    const rows = await this.versions.list(family, page, {
+      region: query.region,
+      state: query.state,
+    });
     return toPage(rows, page, (v) => `${new Date(v.createdAt).toISOString()}|${v.version}`);
   }
 
   @Get('families/:family/versions/:version')
-  async get(@Param('family') family: string, @Param('version') version: string) {
+  @ApiOperation({ summary: 'A version with its regional copies' })
+  @ApiAnswers({ description: 'the version', schema: versionSchema }, NOT_FOUND)
+  async get(
+    @Param('family', familyParam) family: string,
+    @Param('version', versionParam) version: string,
+  ) {
     const found = await this.versions.get(family, version);
     if (!found) {
       if (!(await this.families.get(family))) throw AppError.notFound(`family ${family} not found`);
@@ -49,7 +63,12 @@ export class VersionsHttpController {
   }
 
   @Get('families/:family/versions/:version/copies')
-  async copies(@Param('family') family: string, @Param('version') version: string) {
+  @ApiOperation({ summary: "A version's regional copies" })
+  @ApiAnswers({ description: 'the copies, by region', schema: copyList }, NOT_FOUND)
+  async copies(
+    @Param('family', familyParam) family: string,
+    @Param('version', versionParam) version: string,
+  ) {
     return { items: (await this.get(family, version)).copies };
   }
 
@@ -57,7 +76,8 @@ export class VersionsHttpController {
   @ApiOperation({
     summary: 'Events about families the catalog does not know, kept until the family exists',
   })
-  async listOrphans(@Query('family') family?: string) {
-    return { items: await this.orphans.list(family) };
+  @ApiAnswers({ description: 'the orphaned events', schema: orphanList })
+  async listOrphans(@Query({ schema: orphansQuery }) query: z.output<typeof orphansQuery>) {
+    return { items: await this.orphans.list(query.family) };
   }
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The API fuzzer: schemathesis, driven by each service's published OpenAPI document, with an
+# admin token, against the services started here from dist/ on the test stack (which must be
+# running: scripts/test.sh starts it and runs this after vitest).
+#
+# Fails on any 5xx, any status code the document does not list, any body that does not match
+# its schema, and any answer in a media type the document does not list (so a 4xx without an
+# application/problem+json body fails too).
+#
+#   bash scripts/fuzz.sh                        # CI budget (FUZZ_MAX_EXAMPLES=5)
+#   FUZZ_MAX_EXAMPLES=50 bash scripts/fuzz.sh   # ten times that, by hand
+#   FUZZ_SERVICES=builder bash scripts/fuzz.sh  # one service
+#
+# Each HTTP service joins FUZZ_SERVICES as it lands. schemathesis lives in its own virtualenv
+# under .stack/fuzz (pinned in infra/schemathesis/requirements.txt, reused across runs).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# From scripts/test.sh the test stack is up; by hand, start whatever of it is not running.
+by_hand=0
+if [[ ${AMI_TEST_STACK:-} != 1 ]]; then source scripts/lib/test-stack.sh; by_hand=1; fi
+source scripts/lib/defaults.sh
+source scripts/lib/common.sh
+if ((by_hand)); then bash scripts/stack.sh infra >/dev/null; fi
+eval "$(bash scripts/stack.sh env)"
+
+: "${FUZZ_SERVICES:=catalog builder}"
+: "${FUZZ_MAX_EXAMPLES:=5}"
+: "${FUZZ_SEED:=20261201}"
+: "${FUZZ_DIR:=$REPO_ROOT/.stack/fuzz}"
+FUZZ_VENV="$FUZZ_DIR/venv"
+FUZZ_REQS="$REPO_ROOT/infra/schemathesis/requirements.txt"
+FUZZ_CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+NODE=$REPO_ROOT/node_modules/.bin/node
+say() { printf '[fuzz] %s\n' "$*"; }
+
+venv_ok() {
+  [[ -x $FUZZ_VENV/bin/st && -f $FUZZ_VENV/.stamp &&
+    $(<"$FUZZ_VENV/.stamp") == "$(sha256sum "$FUZZ_REQS" | cut -c1-64)" ]]
+}
+if ! venv_ok; then
+  say "installing schemathesis into $FUZZ_VENV"
+  mkdir -p "$FUZZ_DIR"; rm -rf "$FUZZ_VENV"
+  python3 -m venv "$FUZZ_VENV" || { apt_install python3-venv; python3 -m venv "$FUZZ_VENV"; }
+  "$FUZZ_VENV/bin/pip" install -q --disable-pip-version-check --timeout 30 -r "$FUZZ_REQS" \
+    >"$FUZZ_DIR/pip.log" 2>&1 || { tail -20 "$FUZZ_DIR/pip.log"; die "pip install -r $FUZZ_REQS failed"; }
+  sha256sum "$FUZZ_REQS" | cut -c1-64 >"$FUZZ_VENV/.stamp"
+fi
+
+free_port() { "$NODE" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+run=$(date +%s)
+declare -A URL
+for app in $FUZZ_SERVICES; do
+  role=${app//-/_}; pw="$(tr 'a-z' 'A-Z' <<<"$role")_DB_PASSWORD"
+  port=$(free_port); grpc=$(free_port)
+  [[ -f dist/apps/$app/src/main.js ]] || die "$app: dist/apps/$app/src/main.js missing (npm run build)"
+  env -u DB_ADMIN_USER -u DB_ADMIN_PASSWORD NODE_ENV=test LOG_LEVEL=warn HTTP_PORT="$port" GRPC_PORT="$grpc" \
+    DB_USER="$role" DB_PASSWORD="${!pw}" KAFKA_GROUP_ID="$app-fuzz-$run" KAFKA_NEW_GROUP_FROM_END=true \
+    BUILD_WORKER_ENABLED=false AWS_ENDPOINT_URL="$MOTO_URL" EC2_RATE_SCALE=1000 EC2_RETRY_MAX_ATTEMPTS=2 \
+    "$NODE" "dist/apps/$app/src/main.js" >"$FUZZ_DIR/$app.log" 2>&1 &
+  pids+=($!)
+  # Imports reach EC2: moto directly (no emulated throttling), our pacing and retries relaxed,
+  # so that hundreds of fuzzed imports in a row do not wait on rate limits.
+  URL[$app]="http://127.0.0.1:$port"
+done
+for app in $FUZZ_SERVICES; do
+  wait_for 120 "$app ready" http_ok "${URL[$app]}/health/ready" ||
+    { tail -30 "$FUZZ_DIR/$app.log"; die "$app did not become ready"; }
+done
+
+token=$("$NODE" dist/tools/cli/mint-token.js --role admin --sub fuzz --expires 2h)
+status=0
+summary=()
+for app in $FUZZ_SERVICES; do
+  say "$app: schemathesis, at most $FUZZ_MAX_EXAMPLES examples per operation (seed $FUZZ_SEED)"
+  report="$FUZZ_DIR/$app-report.json"
+  set +e
+  # From FUZZ_DIR: schemathesis keeps its cache (.schemathesis/) in the working directory.
+  (cd "$FUZZ_DIR" && "$FUZZ_VENV/bin/st" run "${URL[$app]}/openapi.json" --url "${URL[$app]}" \
+    -H "Authorization: Bearer $token" --checks "$FUZZ_CHECKS" \
+    --max-examples "$FUZZ_MAX_EXAMPLES" --seed "$FUZZ_SEED" --phases examples,coverage,fuzzing \
+    --workers 1 --request-timeout 10 --no-color --warnings off \
+    --report json --report-json-path "$report") >"$FUZZ_DIR/$app.out" 2>&1
+  rc=$?
+  set -e
+  tail -n 25 "$FUZZ_DIR/$app.out" | sed "s/^/[fuzz $app] /"
+  ((rc == 0)) || { status=1; say "$app: FAILED (full output: $FUZZ_DIR/$app.out)"; }
+  ops=$(grep -m1 -oE 'Tested: [0-9]+' "$FUZZ_DIR/$app.out" || true)
+  cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
+  summary+=("$app: ${ops#Tested: } operations, $cases")
+done
+for line in "${summary[@]}"; do say "$line"; done
+exit $status
