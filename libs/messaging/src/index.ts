@@ -3,6 +3,7 @@
  * inbox, a Nest Kafka transport with edge validation, retries and dead letters, the audit
  * recorder, and dead-letter replay.
  */
+export * from './bus/bus-principals.js';
 export * from './kafka/kafka-client.js';
 export * from './kafka/topic-admin.js';
 export * from './kafka/headers.js';

@@ -1,10 +1,15 @@
 import type { ServiceDatabase } from '@ami/persistence';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
+import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
 import { CatalogModel1764201800000 } from './migrations/1764201800000-catalog-model.js';
 
 /** The catalog's schema: its migrations, in order. Repositories use SQL, no entity classes. */
 export const catalogDatabase: ServiceDatabase = {
   schema: 'catalog',
   entities: [],
-  migrations: [MessagingTables1764201600000, CatalogModel1764201800000],
+  migrations: [
+    MessagingTables1764201600000,
+    CatalogModel1764201800000,
+    OutboxSetAside1764990000000,
+  ],
 };
