@@ -20,6 +20,7 @@ export * from './consumer/retry-policy.js';
 export * from './consumer/transient-errors.js';
 export * from './consumer/kafka-event.server.js';
 export * from './audit/audit-recorder.js';
+export * from './audit/family-lock.js';
 export * from './messaging-config.js';
 export * from './messaging.tokens.js';
 export * from './messaging.module.js';

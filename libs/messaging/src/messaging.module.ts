@@ -160,7 +160,7 @@ export class MessagingModule {
         {
           provide: AuditRecorder,
           inject: [EventPublisher],
-          useFactory: (p: EventPublisher) => new AuditRecorder(p),
+          useFactory: (p: EventPublisher) => new AuditRecorder(p, options.schema),
         },
         MessagingLifecycle,
       ],
