@@ -1,3 +1,4 @@
+import { CloudEvent as SdkEvent, Kafka as SdkKafka } from 'cloudevents';
 import { BUILD_SUCCEEDED, createEnvelope, REBUILD_REQUESTED, Topics } from '@ami/contracts';
 import { decodeEvent } from './decode-event.js';
 import { retryDelay } from './retry-policy.js';
@@ -194,5 +195,27 @@ describe('retryDelay', () => {
     expect(retryDelay(policy, 3, () => 1)).toBe(400);
     expect(retryDelay(policy, 10, () => 1)).toBe(1000);
     expect(retryDelay(policy, 10, () => 0)).toBe(500);
+  });
+});
+
+describe('decodeEvent: messages made by the cloudevents SDK Kafka binding', () => {
+  const data = { family: 'web-base', reason: 'weekly', requestedBy: 'ops' };
+  const toKafka = (m: { value: unknown; headers: Record<string, unknown> }) => ({
+    value: Buffer.from(typeof m.value === 'string' ? m.value : JSON.stringify(m.value)),
+    // The SDK leaves an absent content-type as an undefined header: not sent.
+    headers: Object.fromEntries(
+      Object.entries(m.headers)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ),
+  });
+  it.each(['structured', 'binary'] as const)('decodes %s mode', (mode) => {
+    const event = new SdkEvent({ id: 'sdk-1', source: '/ci', type: REBUILD_REQUESTED, data });
+    const message = mode === 'binary' ? SdkKafka.binary(event) : SdkKafka.structured(event);
+    const decoded = decodeEvent(Topics.RebuildRequests, toKafka(message as any), 10_000);
+    expect(decoded).toMatchObject({
+      ok: true,
+      event: { id: 'sdk-1', correlationid: 'sdk-1', data },
+    });
   });
 });
