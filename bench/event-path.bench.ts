@@ -19,7 +19,7 @@ import {
   eventually,
   scratchSchema,
   ScratchSchema,
-  testEnv,
+  testKafkaConnection,
   testKafka,
   uniqueName,
 } from '@ami/testing';
@@ -68,7 +68,7 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
   await db.dataSource.query(`CREATE TABLE "${db.schema}".effects (event_id text PRIMARY KEY)`);
   const groupId = uniqueName('bench-inbox');
   const server = new KafkaEventServer({
-    kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-consumer' }),
+    kafka: createKafka(testKafkaConnection('bench-consumer')),
     groupId,
     dataSource: db.dataSource,
     schema: db.schema,
@@ -109,7 +109,7 @@ async function startPath(db: ScratchSchema, runId: string, applied: Map<string, 
   const relay = new OutboxRelay({
     schema: db.schema,
     database: db.connection,
-    kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'bench-relay' }),
+    kafka: createKafka(testKafkaConnection('bench-relay')),
     logger: silent,
     batchSize: 500,
     pollIntervalMs: 20,

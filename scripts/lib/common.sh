@@ -75,8 +75,12 @@ our_pid() {
 # fd 9 (the stack lock) is closed so the child never holds it.
 start_bg() {
   local name=$1; shift
-  local logf="$STACK_LOGS/$name.log"
-  printf '\n===== %s starting: %s\n' "$(date -Is)" "$*" >>"$logf"
+  local logf="$STACK_LOGS/$name.log" shown=() arg
+  # Passwords passed as VAR=value never reach the log.
+  for arg in "$@"; do
+    if [[ $arg =~ ^[A-Z_]*(PASSWORD|SECRET)[A-Z_]*= ]]; then shown+=("${arg%%=*}=[redacted]"); else shown+=("$arg"); fi
+  done
+  printf '\n===== %s starting: %s\n' "$(date -Is)" "${shown[*]}" >>"$logf"
   setsid "$@" >>"$logf" 2>&1 </dev/null 9>&- &
   echo $! >"$(pid_file "$name")"
 }

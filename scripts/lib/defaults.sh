@@ -28,6 +28,21 @@ export CATALOG_DB_PASSWORD BUILDER_DB_PASSWORD REPLICATOR_DB_PASSWORD PERMISSION
 : "${KAFKA_HOST:=127.0.0.1}" "${KAFKA_PORT:=19092}" "${KAFKA_CONTROLLER_PORT:=19093}"
 : "${KAFKA_BROKERS:=$KAFKA_HOST:$KAFKA_PORT}" "${KAFKA_HEAP:=512m}"
 export KAFKA_HOST KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_BROKERS KAFKA_HEAP
+# The bus authenticates every client (SASL/SCRAM-SHA-512) and authorises it by the ACL table
+# (libs/messaging/src/bus/bus-principals.ts, rendered to infra/kafka/bus.conf). One password per
+# principal, KAFKA_<NAME>_PASSWORD: ADMIN (super user), the five services, PRODUCER, OPS.
+: "${KAFKA_SECURITY_PROTOCOL:=SASL_PLAINTEXT}" "${KAFKA_SASL_MECHANISM:=scram-sha-512}"
+: "${KAFKA_ADMIN_PASSWORD:=admin-kafka-local-dev}" "${KAFKA_CONTROLLER_PASSWORD:=controller-kafka-local-dev}"
+: "${KAFKA_CATALOG_PASSWORD:=catalog-kafka-local-dev}" "${KAFKA_BUILDER_PASSWORD:=builder-kafka-local-dev}"
+: "${KAFKA_REPLICATOR_PASSWORD:=replicator-kafka-local-dev}" "${KAFKA_PERMISSIONS_PASSWORD:=permissions-kafka-local-dev}"
+: "${KAFKA_MAINTENANCE_SCANNER_PASSWORD:=maintenance-scanner-kafka-local-dev}"
+: "${KAFKA_PRODUCER_PASSWORD:=producer-kafka-local-dev}" "${KAFKA_OPS_PASSWORD:=ops-kafka-local-dev}"
+# ami.audit.v1 keeps everything (-1) unless told otherwise; the other topics keep 7 days.
+: "${KAFKA_AUDIT_RETENTION_MS:=-1}" "${KAFKA_TOPIC_RETENTION_MS:=604800000}" "${KAFKA_TOPIC_PARTITIONS:=6}"
+export KAFKA_SECURITY_PROTOCOL KAFKA_SASL_MECHANISM KAFKA_ADMIN_PASSWORD KAFKA_CONTROLLER_PASSWORD \
+  KAFKA_CATALOG_PASSWORD KAFKA_BUILDER_PASSWORD KAFKA_REPLICATOR_PASSWORD KAFKA_PERMISSIONS_PASSWORD \
+  KAFKA_MAINTENANCE_SCANNER_PASSWORD KAFKA_PRODUCER_PASSWORD KAFKA_OPS_PASSWORD \
+  KAFKA_AUDIT_RETENTION_MS KAFKA_TOPIC_RETENTION_MS KAFKA_TOPIC_PARTITIONS
 
 # --- moto (EC2/SSM emulator) and the fidelity proxy in front of it ---------
 : "${MOTO_HOST:=127.0.0.1}" "${MOTO_PORT:=5000}"

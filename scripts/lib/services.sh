@@ -61,13 +61,18 @@ services_start() {
     main="$REPO_ROOT/$(svc_match "$app")"
     [[ -f $main ]] || die "$app: $main does not exist (did npm run build compile apps/$app?)"
     pw="$(tr 'a-z' 'A-Z' <<<"$role")_DB_PASSWORD"
+    local kpw="KAFKA_${PREFIX}_PASSWORD"
     local grpc_env=()
     [[ -z $GRPC ]] || grpc_env=(GRPC_PORT="$GRPC")
     log "$app: starting (http $HTTP${GRPC:+, grpc $GRPC})"
-    # The admin credentials stay with the migrate tool; a service gets its own role only.
-    (cd "$REPO_ROOT" && start_bg "$app" env -u DB_ADMIN_USER -u DB_ADMIN_PASSWORD HTTP_PORT="$HTTP" "${grpc_env[@]}" \
+    # The admin credentials stay with the migrate tool; a service gets its own role only, and
+    # on the bus its own principal only (no other principal's password in its environment).
+    local unset_kafka=() v
+    for v in $(compgen -v KAFKA_ | grep '_PASSWORD$'); do unset_kafka+=(-u "$v"); done
+    (cd "$REPO_ROOT" && start_bg "$app" env -u DB_ADMIN_USER -u DB_ADMIN_PASSWORD "${unset_kafka[@]}" HTTP_PORT="$HTTP" "${grpc_env[@]}" \
       DB_HOST="$DB_HOST" DB_PORT="$DB_PORT" DB_NAME="$DB_NAME" DB_USER="$role" DB_PASSWORD="${!pw}" \
-      KAFKA_BROKERS="$KAFKA_BROKERS" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_REGION="$AWS_REGION" \
+      KAFKA_BROKERS="$KAFKA_BROKERS" KAFKA_SECURITY_PROTOCOL="$KAFKA_SECURITY_PROTOCOL" \
+      KAFKA_SASL_USERNAME="ami-$app" KAFKA_SASL_PASSWORD="${!kpw}" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_REGION="$AWS_REGION" \
       AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
       LOG_LEVEL="$LOG_LEVEL" "$NODE_BIN" "$main")
     started+=("$app")

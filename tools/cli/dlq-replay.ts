@@ -1,4 +1,4 @@
-import { createKafka, replayDeadLetters } from '@ami/messaging';
+import { createKafka, kafkaConnectionFromEnv, replayDeadLetters } from '@ami/messaging';
 
 /**
  * npm run dlq:replay -- <topic> [<topic> ...]
@@ -11,10 +11,9 @@ if (topics.length === 0) {
   );
   process.exit(2);
 }
-const kafka = createKafka({
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
-  clientId: 'ami-dlq-replay',
-});
+// It writes back to the original topics, which only their owners (and the super user) may:
+// run it with the super user's KAFKA_SASL_USERNAME/PASSWORD (`eval "$(npm run -s stack -- env)"`).
+const kafka = createKafka(kafkaConnectionFromEnv('ami-dlq-replay'));
 for (const topic of topics) {
   const result = await replayDeadLetters(kafka, topic);
   console.log(

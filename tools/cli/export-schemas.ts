@@ -1,7 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { familySpecJsonSchema, PUBLIC_TOPICS, topicJsonSchema } from '@ami/contracts';
+import { renderBusConf } from '@ami/messaging';
 
-/** Writes libs/contracts/schemas/<topic>.schema.json for every public topic. */
+/**
+ * Writes libs/contracts/schemas/<topic>.schema.json for every public topic, the family spec's
+ * schema, and infra/kafka/bus.conf (the ACL table for the shell scripts).
+ */
 const dir = new URL('../../../libs/contracts/schemas/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 for (const topic of PUBLIC_TOPICS) {
@@ -16,3 +20,5 @@ writeFileSync(
   `${JSON.stringify(familySpecJsonSchema(), null, 2)}\n`,
 );
 console.log('wrote libs/contracts/schemas/family-spec.schema.json');
+writeFileSync(new URL('../../../infra/kafka/bus.conf', import.meta.url), renderBusConf());
+console.log('wrote infra/kafka/bus.conf (users, topics and ACLs from the bus principal table)');

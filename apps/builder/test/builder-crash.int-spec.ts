@@ -13,7 +13,7 @@ import {
 } from '@ami/testing';
 import { FAST_BUILDER_ENV, familySpec } from './builder-harness.js';
 import { createEnvelope, EventCatalog } from '@ami/contracts';
-import { testKafka } from '@ami/testing';
+import { sourceFor, testKafka } from '@ami/testing';
 
 /**
  * The builder (the built service, as its own process) is SIGKILLed right after CreateImage,
@@ -62,7 +62,10 @@ describe('builder killed after CreateImage and restarted', () => {
       producer.send({
         topic: EventCatalog[type].topic,
         messages: [
-          { key: family, value: JSON.stringify(createEnvelope(type, data, { source: '/test' })) },
+          {
+            key: family,
+            value: JSON.stringify(createEnvelope(type, data, { source: sourceFor(type) })),
+          },
         ],
       });
     await send('ami.family-spec.applied', {

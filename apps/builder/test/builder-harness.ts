@@ -25,6 +25,7 @@ import {
   FidelityForTest,
   freePort,
   LOCAL_AUTH_SECRET,
+  sourceFor,
   startFidelityForTest,
   startServiceForTest,
   testKafka,
@@ -125,7 +126,7 @@ export async function startBuilder(
   const producer = testKafka('builder-test').producer();
   await producer.connect();
   const publish = async <T extends EventType>(type: T, data: PayloadOf<T>, key: string) => {
-    const event = createEnvelope(type, data, { source: '/test' });
+    const event = createEnvelope(type, data, { source: sourceFor(type) });
     await producer.send({
       topic: EventCatalog[type].topic,
       messages: [{ key, value: JSON.stringify(event) }],

@@ -5,7 +5,13 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mintToken } from '@ami/auth';
 import { createEnvelope, EventCatalog, EventType, PayloadOf } from '@ami/contracts';
-import { freePort, LOCAL_AUTH_SECRET, startServiceForTest, testKafka } from '@ami/testing';
+import {
+  freePort,
+  LOCAL_AUTH_SECRET,
+  sourceFor,
+  startServiceForTest,
+  testKafka,
+} from '@ami/testing';
 import { CatalogModule } from '../src/catalog.module.js';
 import { configureCatalog } from '../src/configure-catalog.js';
 
@@ -84,7 +90,7 @@ export async function startCatalog(): Promise<CatalogHarness> {
       return client;
     },
     async publish(type, data, key) {
-      const event = createEnvelope(type, data, { source: '/test' });
+      const event = createEnvelope(type, data, { source: sourceFor(type) });
       await producer.send({
         topic: EventCatalog[type].topic,
         messages: [{ key, value: JSON.stringify(event) }],

@@ -10,7 +10,7 @@ import {
   PayloadOf,
 } from '@ami/contracts';
 import type { CloudEvent } from '@ami/contracts';
-import { eventually, testKafka, uniqueName } from '@ami/testing';
+import { eventually, testKafka, uniqueName, sourceFor } from '@ami/testing';
 import { CatalogHarness, startCatalog } from './catalog-harness.js';
 import { amiId, baseSpec, buildSucceeded, snapId } from './fixtures.js';
 
@@ -36,7 +36,7 @@ describe('catalog projections refuse stale facts (real Kafka, PostgreSQL)', () =
 
   /** An event as its producer wrote it at `time`: what a replay puts back on the topic. */
   const fact = <T extends EventType>(type: T, data: PayloadOf<T>, time: Date) =>
-    createEnvelope(type, data, { source: '/test', time });
+    createEnvelope(type, data, { source: sourceFor(type), time });
   const send = async (...events: CloudEvent[]) => {
     for (const event of events) {
       await producer.send({

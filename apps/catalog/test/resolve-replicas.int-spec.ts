@@ -10,6 +10,7 @@ import {
   testKafka,
   uniqueName,
   waitReady,
+  sourceFor,
 } from '@ami/testing';
 import { amiId, baseSpec, buildSucceeded } from './fixtures.js';
 
@@ -98,7 +99,7 @@ describe('resolve across two catalog replicas (real PostgreSQL, Kafka; processes
       ['2026.11.27-2', images.v2],
     ]) {
       const event = createEnvelope(BUILD_SUCCEEDED, buildSucceeded(family, version, { imageId }), {
-        source: '/test',
+        source: sourceFor(BUILD_SUCCEEDED),
       });
       await producer.send({
         topic: EventCatalog[BUILD_SUCCEEDED].topic,

@@ -35,6 +35,7 @@ import {
   freePort,
   LOCAL_AUTH_SECRET,
   startFidelityForTest,
+  sourceFor,
   startServiceForTest,
   testEnv,
   testKafka,
@@ -90,7 +91,7 @@ export async function startPermissions(options: { env?: Record<string, string> }
   const kafka = testKafka();
 
   const publish = async <T extends EventType>(type: T, data: PayloadOf<T>, key: string) => {
-    const event = createEnvelope(type, data, { source: '/test' });
+    const event = createEnvelope(type, data, { source: sourceFor(type) });
     await producer.send({
       topic: EventCatalog[type].topic,
       messages: [{ key, value: JSON.stringify(event) }],

@@ -24,6 +24,7 @@ import {
   freePort,
   LOCAL_AUTH_SECRET,
   startFidelityForTest,
+  sourceFor,
   startServiceForTest,
   testEnv,
   testKafka,
@@ -147,7 +148,7 @@ export async function publisher(): Promise<Publisher> {
   const producer = testKafka('replicator-test').producer();
   await producer.connect();
   const publish = async <T extends EventType>(type: T, data: PayloadOf<T>, key: string) => {
-    const event = createEnvelope(type, data, { source: '/test' });
+    const event = createEnvelope(type, data, { source: sourceFor(type) });
     await producer.send({
       topic: EventCatalog[type].topic,
       messages: [{ key, value: JSON.stringify(event) }],

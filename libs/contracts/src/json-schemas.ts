@@ -26,7 +26,8 @@ export function topicJsonSchema(topic: string): Record<string, unknown> {
   return {
     $id: `https://ami-factory.dev/schemas/${topic}.json`,
     title: `Messages on ${topic}`,
-    description: `CloudEvents 1.0 (structured JSON mode), keyed by image family. Extension attributes: correlationid, causationid.`,
+    description:
+      'CloudEvents 1.0, keyed by image family, in structured mode (this document; content-type application/cloudevents+json, or none) or binary mode (the same attributes as ce_<name> Kafka headers, the value is data). Required: specversion, id, source, type, data; time, subject and datacontenttype (JSON) are optional. Extension attributes: correlationid (defaults to id), causationid.',
     ...z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }),
   };
 }

@@ -3,6 +3,7 @@
  * inbox, a Nest Kafka transport with edge validation, retries and dead letters, the audit
  * recorder, and dead-letter replay.
  */
+export * from './bus/bus-principals.js';
 export * from './kafka/kafka-client.js';
 export * from './kafka/topic-admin.js';
 export * from './kafka/headers.js';
@@ -19,6 +20,7 @@ export * from './consumer/retry-policy.js';
 export * from './consumer/transient-errors.js';
 export * from './consumer/kafka-event.server.js';
 export * from './audit/audit-recorder.js';
+export * from './audit/family-lock.js';
 export * from './messaging-config.js';
 export * from './messaging.tokens.js';
 export * from './messaging.module.js';

@@ -11,14 +11,15 @@ import {
 import type { Kafka, Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, CommonConfig, SERVICE_IDENTITY, ServiceIdentity } from '@ami/config';
-import { ALL_TOPICS } from '@ami/contracts';
+import { APP_CONFIG, ConfigError, SERVICE_IDENTITY } from '@ami/config';
+import type { CommonConfig, ServiceIdentity } from '@ami/config';
 import { HealthRegistry, MetricsService, ROOT_LOGGER } from '@ami/observability';
 import { AuditRecorder } from './audit/audit-recorder.js';
 import { KafkaEventServer } from './consumer/kafka-event.server.js';
-import { createKafka } from './kafka/kafka-client.js';
-import { ensureTopics } from './kafka/topic-admin.js';
-import { messagingConfigShape } from './messaging-config.js';
+import { createKafka, kafkaConnectionFrom } from './kafka/kafka-client.js';
+import { awaitTopics } from './kafka/topic-admin.js';
+import { BUS_SERVICES, BusService, eventSourceOf, serviceGrants } from './bus/bus-principals.js';
+import { messagingConfigProblems, messagingConfigShape } from './messaging-config.js';
 import { KAFKA, MESSAGING_OPTIONS } from './messaging.tokens.js';
 import { EventPublisher } from './outbox/event-publisher.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
@@ -44,13 +45,19 @@ export class MessagingLifecycle
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(HealthRegistry) private readonly health: HealthRegistry,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
   async onModuleInit() {
-    await ensureTopics(this.kafka, ALL_TOPICS, {
-      partitions: this.config.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: this.config.KAFKA_REPLICATION_FACTOR,
-    });
+    const problems = messagingConfigProblems(this.config);
+    if (problems.length) throw new ConfigError(problems);
+    this.registerOutboxLag();
+    // Topics are the bus's, created with their ACLs by the set-up; a service only checks them.
+    if ((BUS_SERVICES as readonly string[]).includes(this.identity.name)) {
+      const grants = serviceGrants(this.identity.name as BusService);
+      await awaitTopics(this.kafka, [...new Set([...grants.read, ...grants.write])]);
+    }
     this.health.register({
       name: 'kafka',
       check: async () => {
@@ -63,8 +70,32 @@ export class MessagingLifecycle
     });
   }
 
+  /** Age of the oldest unpublished row, read at every scrape: a stalled relay shows here. */
+  private registerOutboxLag() {
+    const table = `"${this.options.schema}".outbox`;
+    this.metrics.gauge(
+      'ami_outbox_lag_seconds',
+      'Age of the oldest unpublished (not set-aside) outbox row; 0 when the outbox is drained',
+      [],
+      async (gauge) => {
+        const [row] = await this.dataSource
+          .query(
+            `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM ${table}
+             WHERE published_at IS NULL AND set_aside_at IS NULL`,
+          )
+          .catch(() => [{ age: -1 }]);
+        gauge.set(Number(row.age));
+      },
+    );
+  }
+
   onApplicationBootstrap() {
     if (!this.config.OUTBOX_RELAY_ENABLED) return;
+    const setAside = this.metrics.counter(
+      'ami_outbox_set_aside_total',
+      'Outbox rows set aside because the broker can never take them (see the relay log)',
+      ['topic'],
+    );
     const published = this.metrics.counter(
       'ami_outbox_published_total',
       'Events published from the outbox',
@@ -75,6 +106,10 @@ export class MessagingLifecycle
       kafka: this.kafka,
       logger: this.logger.child({ component: 'outbox-relay' }),
       batchSize: this.config.OUTBOX_BATCH_SIZE,
+      maxBatchBytes: this.config.OUTBOX_BATCH_MAX_BYTES,
+      maxMessageBytes: this.config.MAX_MESSAGE_BYTES,
+      inboxRetentionMs: this.config.INBOX_RETENTION_MS,
+      onSetAside: (row) => setAside.inc({ topic: row.topic }),
       pollIntervalMs: this.config.OUTBOX_POLL_INTERVAL_MS,
       database: {
         host: this.config.DB_HOST,
@@ -108,7 +143,7 @@ export class MessagingModule {
           inject: [APP_CONFIG, SERVICE_IDENTITY, ROOT_LOGGER],
           useFactory: (config: CommonConfig, identity: ServiceIdentity, logger: Logger) =>
             createKafka(
-              { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? identity.name },
+              kafkaConnectionFrom(config, config.KAFKA_CLIENT_ID ?? identity.name),
               logger,
             ),
         },
@@ -116,12 +151,16 @@ export class MessagingModule {
           provide: EventPublisher,
           inject: [APP_CONFIG, SERVICE_IDENTITY],
           useFactory: (config: MessagingConfig, identity: ServiceIdentity) =>
-            new EventPublisher(options.schema, `/ami/${identity.name}`, config.MAX_MESSAGE_BYTES),
+            new EventPublisher(
+              options.schema,
+              eventSourceOf(identity.name),
+              config.MAX_MESSAGE_BYTES,
+            ),
         },
         {
           provide: AuditRecorder,
           inject: [EventPublisher],
-          useFactory: (p: EventPublisher) => new AuditRecorder(p),
+          useFactory: (p: EventPublisher) => new AuditRecorder(p, options.schema),
         },
         MessagingLifecycle,
       ],
@@ -142,6 +181,16 @@ export function createEventServer(
     'topic',
     'outcome',
   ]);
+  const unknownTypes = metrics.counter(
+    'ami_events_unknown_type_total',
+    'Events of a type this build does not know, skipped (not dead-lettered)',
+    ['topic', 'type'],
+  );
+  const consumerLag = metrics.gauge(
+    'ami_consumer_lag_messages',
+    'Messages not yet consumed, per partition, after the last batch',
+    ['topic', 'partition'],
+  );
   return new KafkaEventServer({
     kafka: get<Kafka>(KAFKA),
     groupId: options.groupId ?? config.KAFKA_GROUP_ID ?? identity.name,
@@ -156,5 +205,7 @@ export function createEventServer(
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     startNewGroupAtEnd: config.KAFKA_NEW_GROUP_FROM_END,
     onOutcome: (topic, outcome) => consumed.inc({ topic, outcome }),
+    onUnknownType: (topic, type) => unknownTypes.inc({ topic, type }),
+    onLag: (topic, partition, lag) => consumerLag.set({ topic, partition: String(partition) }, lag),
   });
 }

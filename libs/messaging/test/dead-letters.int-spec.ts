@@ -1,5 +1,6 @@
 import {
   ALL_TOPICS,
+  AUDIT_RECORDED,
   createEnvelope,
   deadLetterTopic,
   REBUILD_REQUESTED,
@@ -57,8 +58,26 @@ describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', ()
         ),
         expect: 'invalid-payload',
       },
+      // A type this build does not know (a newer producer): skipped and counted, not dead-lettered.
       {
         value: JSON.stringify(createEnvelope('ami.nope.happened', { runId }, { source: '/test' })),
+      },
+      // A known type on the wrong topic is a mistake, not a newer producer: dead-lettered.
+      {
+        value: JSON.stringify(
+          createEnvelope(
+            AUDIT_RECORDED,
+            {
+              actor: runId,
+              action: 'x.y',
+              subject: { family },
+              before: null,
+              after: null,
+              outcome: 'succeeded',
+            },
+            { source: '/test' },
+          ),
+        ),
         expect: 'unknown-event-type',
       },
       { value: JSON.stringify({ runId, padding: 'x'.repeat(8000) }), expect: 'oversized' },
@@ -104,7 +123,8 @@ describe('dead letters and the idempotent inbox (real Kafka and PostgreSQL)', ()
     );
     expect(
       headerValue(byKind('unknown-event-type')[0].message.headers, DLQ_HEADERS.reason),
-    ).toContain('ami.nope.happened');
+    ).toContain('belongs on ami.audit.v1');
+    expect(consumer.unknownTypes).toContain('ami.nope.happened');
     expect(headerValue(byKind('oversized')[0].message.headers, DLQ_HEADERS.reason)).toMatch(
       /over the 4096-byte limit/,
     );

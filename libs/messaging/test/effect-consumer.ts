@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { REBUILD_REQUESTED } from '@ami/contracts';
 import { createKafka, EventContext, KafkaEventServer, PermanentEventError } from '@ami/messaging';
-import { ScratchSchema, testEnv, uniqueName } from '@ami/testing';
+import { ScratchSchema, testKafkaConnection, uniqueName } from '@ami/testing';
 
 /**
  * A real KafkaEventServer whose handler records each event's effect in a table, counting how
@@ -15,14 +15,16 @@ export async function startEffectConsumer(
   await db.dataSource.query(
     `CREATE TABLE IF NOT EXISTS "${db.schema}".effects (event_id text PRIMARY KEY, family text NOT NULL, seq int NOT NULL, applied int NOT NULL)`,
   );
+  const unknownTypes: string[] = [];
   const server = new KafkaEventServer({
-    kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'effect-consumer' }),
+    kafka: createKafka(testKafkaConnection('effect-consumer')),
     groupId: uniqueName('effects'),
     dataSource: db.dataSource,
     schema: db.schema,
     logger: pino({ level: 'silent' }),
     retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
     maxMessageBytes: opts.maxMessageBytes ?? 900_000,
+    onUnknownType: (_topic, type) => unknownTypes.push(type),
   });
   server.addHandler(
     REBUILD_REQUESTED,
@@ -43,6 +45,8 @@ export async function startEffectConsumer(
   );
   return {
     server,
+    /** Event types skipped as unknown (the tolerant reader). */
+    unknownTypes,
     async effects(): Promise<
       Array<{ event_id: string; family: string; seq: number; applied: number }>
     > {

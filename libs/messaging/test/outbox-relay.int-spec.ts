@@ -8,7 +8,7 @@ import {
   eventually,
   scratchSchema,
   ScratchSchema,
-  testEnv,
+  testKafkaConnection,
   testKafka,
   uniqueName,
 } from '@ami/testing';
@@ -61,7 +61,13 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
 
     const child = spawn(
       process.execPath,
-      [fixture, db.schema, JSON.stringify(db.connection), testEnv().kafkaBrokers.join(','), '50'],
+      [
+        fixture,
+        db.schema,
+        JSON.stringify(db.connection),
+        JSON.stringify(testKafkaConnection('relay-fixture')),
+        '50',
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -81,7 +87,7 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
     const relay = new OutboxRelay({
       schema: db.schema,
       database: db.connection,
-      kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'relay-2' }),
+      kafka: createKafka(testKafkaConnection('relay-2')),
       logger: silent,
       batchSize: 50,
       pollIntervalMs: 50,
@@ -132,7 +138,7 @@ describe('outbox relay (real PostgreSQL and Kafka)', () => {
       new OutboxRelay({
         schema: db.schema,
         database: db.connection,
-        kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: id }),
+        kafka: createKafka(testKafkaConnection(id)),
         logger: silent,
         batchSize: 25,
         pollIntervalMs: 20,

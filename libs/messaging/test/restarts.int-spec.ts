@@ -7,7 +7,7 @@ import {
   eventually,
   scratchSchema,
   ScratchSchema,
-  testEnv,
+  testKafkaConnection,
   testKafka,
   uniqueName,
 } from '@ami/testing';
@@ -69,7 +69,7 @@ describe('restarts while publishing (real Kafka and PostgreSQL restarted by the 
     relay = new OutboxRelay({
       schema: db.schema,
       database: db.connection,
-      kafka: createKafka({ brokers: testEnv().kafkaBrokers, clientId: 'relay-restart' }),
+      kafka: createKafka(testKafkaConnection('relay-restart')),
       logger: pino({ level: 'silent' }),
       batchSize: 50,
       pollIntervalMs: 50,

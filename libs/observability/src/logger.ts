@@ -14,6 +14,10 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'DB_PASSWORD',
   '*.DB_PASSWORD',
+  'KAFKA_SASL_PASSWORD',
+  '*.KAFKA_SASL_PASSWORD',
+  'sasl',
+  '*.sasl',
   'secretAccessKey',
   '*.secretAccessKey',
 ];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One Prometheus registry per service process. Libraries ask it for their instruments by
@@ -10,6 +10,7 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly counters = new Map<string, Counter<string>>();
   private readonly histograms = new Map<string, Histogram<string>>();
+  private readonly gauges = new Map<string, Gauge<string>>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -36,6 +37,31 @@ export class MetricsService {
       this.histograms.set(name, histogram);
     }
     return histogram;
+  }
+
+  /** A gauge; `collect` (if given) refreshes it at every scrape. */
+  gauge(
+    name: string,
+    help: string,
+    labelNames: string[] = [],
+    collect?: (gauge: Gauge<string>) => Promise<void> | void,
+  ): Gauge<string> {
+    let gauge = this.gauges.get(name);
+    if (!gauge) {
+      gauge = new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        ...(collect && {
+          async collect(this: Gauge<string>) {
+            await collect(this);
+          },
+        }),
+      });
+      this.gauges.set(name, gauge);
+    }
+    return gauge;
   }
 
   async render(): Promise<string> {

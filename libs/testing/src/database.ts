@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { messagingTablesUp } from '@ami/messaging';
+import { messagingSetAsideUp, messagingTablesUp } from '@ami/messaging';
 import { testEnv } from './test-env.js';
 
 export async function adminClient(): Promise<Client> {
@@ -39,7 +39,8 @@ export async function scratchSchema(prefix = 'test'): Promise<ScratchSchema> {
   const admin = await adminClient();
   try {
     await admin.query(`CREATE SCHEMA "${schema}"`);
-    for (const sql of messagingTablesUp(schema)) await admin.query(sql);
+    for (const sql of [...messagingTablesUp(schema), ...messagingSetAsideUp(schema)])
+      await admin.query(sql);
   } finally {
     await admin.end();
   }

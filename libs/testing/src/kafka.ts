@@ -1,14 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Consumer, Kafka, KafkaMessage, logLevel, SASLOptions } from 'kafkajs';
+import { EventCatalog, EventType } from '@ami/contracts';
+import { eventSourceOf, topicOwner } from '@ami/messaging';
+import type { KafkaConnection } from '@ami/messaging';
 import { testEnv } from './test-env.js';
 
-export function testKafka(clientId = 'ami-tests'): Kafka {
+/**
+ * How a test reaches the bus: SASL/SCRAM-SHA-512 as the super user by default (the stack's
+ * KAFKA_ADMIN_PASSWORD), or as any principal of the ACL table (to prove what it may not do).
+ */
+export function testKafkaConnection(clientId = 'ami-tests', principal?: string): KafkaConnection {
+  const env = testEnv();
+  const username = principal ?? env.kafkaAdmin.username;
+  return {
+    clientId,
+    brokers: env.kafkaBrokers,
+    sasl: { mechanism: 'scram-sha-512', username, password: env.kafkaPassword(username) },
+  };
+}
+
+export function testKafka(
+  clientId = 'ami-tests',
+  options: { principal?: string; password?: string; retries?: number } = {},
+): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const conn = testKafkaConnection(clientId, options.principal);
+  if (options.password !== undefined) conn.sasl!.password = options.password;
   return new Kafka({
     clientId,
-    brokers: testEnv().kafkaBrokers,
+    brokers: conn.brokers,
+    sasl: conn.sasl as SASLOptions,
     logLevel: logLevel.NOTHING,
-    retry: { retries: 10 },
+    retry: { retries: options.retries ?? 10 },
   });
 }
 
@@ -81,4 +104,13 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * The CloudEvents source a test must give an event it produces by hand: consumers accept a
+ * fact only from the service owning its topic (commands and audit entries from anyone).
+ */
+export function sourceFor(type: EventType): string {
+  const owner = topicOwner(EventCatalog[type].topic);
+  return owner ? eventSourceOf(owner) : '/test';
 }

@@ -30,6 +30,9 @@ export async function startServiceForTest(
     DB_PASSWORD:
       process.env[`${service.schema.toUpperCase()}_DB_PASSWORD`] ?? `${service.schema}-local-dev`,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    // The service's own principal, as in the stack: what its ACLs refuse, it cannot do here either.
+    KAFKA_SASL_USERNAME: `ami-${service.name}`,
+    KAFKA_SASL_PASSWORD: env.kafkaPassword(`ami-${service.name}`),
     KAFKA_NEW_GROUP_FROM_END: 'true',
     KAFKA_GROUP_ID: uniqueName(`${service.name}-test`),
     AWS_ENDPOINT_URL: env.awsEndpoint,

@@ -38,6 +38,9 @@ export async function startServiceProcess(
       DB_USER: schema,
       DB_PASSWORD: process.env[`${schema.toUpperCase()}_DB_PASSWORD`] ?? `${schema}-local-dev`,
       KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      // The service's own principal, as in the stack: what its ACLs refuse, it cannot do here either.
+      KAFKA_SASL_USERNAME: `ami-${name}`,
+      KAFKA_SASL_PASSWORD: env.kafkaPassword(`ami-${name}`),
       KAFKA_NEW_GROUP_FROM_END: 'true',
       KAFKA_GROUP_ID: uniqueName(`${name}-e2e`),
       AWS_ENDPOINT_URL: env.awsEndpoint,

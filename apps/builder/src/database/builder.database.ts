@@ -1,6 +1,7 @@
 import type { ServiceDatabase } from '@ami/persistence';
 import { RebuildRequestEntity } from '../rebuild-requests/rebuild-request.entity.js';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
+import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
 import { RebuildRequests1764201700000 } from './migrations/1764201700000-rebuild-requests.js';
 import { Builds1764201900000 } from './migrations/1764201900000-builds.js';
 import { ProjectionPositions1765000000000 } from './migrations/1765000000000-projection-positions.js';
@@ -13,6 +14,7 @@ export const builderDatabase: ServiceDatabase = {
     MessagingTables1764201600000,
     RebuildRequests1764201700000,
     Builds1764201900000,
+    OutboxSetAside1764990000000,
     ProjectionPositions1765000000000,
   ],
 };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent, RebuildRequested } from '@ami/contracts';
-import { AuditRecorder } from '@ami/messaging';
+import { AuditRecorder, lockFamily } from '@ami/messaging';
 import { BuildRequestOutcome, RequestBuild } from '../builds/request-build.use-case.js';
 import { RebuildRequestEntity } from './rebuild-request.entity.js';
 
@@ -20,6 +20,9 @@ export class ReceiveRebuildRequest {
     tx: EntityManager,
     event: CloudEvent<string, RebuildRequested>,
   ): Promise<BuildRequestOutcome | null> {
+    // The family's lock first: the receipt below goes on the audit trail in the same order as
+    // the build decision RequestBuild makes under this lock (re-entrant, so it does not wait).
+    await lockFamily(tx, 'builder', event.data.family);
     // The same request seen again (say, after a consumer group was reset) changes nothing.
     const seen = await tx.findOne(RebuildRequestEntity, { where: { eventId: event.id } });
     if (seen) return null;

@@ -67,7 +67,8 @@ export class RecipesMessageController {
       channel,
       version,
       sequence,
-      at: event.time,
+      // Owners always stamp time (source guard); a fact without one is the oldest possible.
+      at: event.time ?? new Date(0).toISOString(),
     });
     if (!taken) this.refuse(event);
   }

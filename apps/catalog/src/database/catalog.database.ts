@@ -1,5 +1,6 @@
 import type { ServiceDatabase } from '@ami/persistence';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
+import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
 import { CatalogModel1764201800000 } from './migrations/1764201800000-catalog-model.js';
 import { ProjectionPositions1765000000000 } from './migrations/1765000000000-projection-positions.js';
 
@@ -10,6 +11,7 @@ export const catalogDatabase: ServiceDatabase = {
   migrations: [
     MessagingTables1764201600000,
     CatalogModel1764201800000,
+    OutboxSetAside1764990000000,
     ProjectionPositions1765000000000,
   ],
 };

@@ -27,6 +27,15 @@ const RANKS: Record<string, number> = {
   [IMAGE_LIFECYCLE_CHANGED]: 3,
 };
 
+/**
+ * When a fact happened. Facts reach the projections only from the service that owns their
+ * topic (the consumer's source guard), and those always stamp `time`; a fact without one
+ * cannot claim to be newer than anything a row holds, so it counts as the oldest possible.
+ */
+export function factTime(event: Pick<CloudEvent, 'time'>): string {
+  return event.time ?? new Date(0).toISOString();
+}
+
 export function positionOf(event: Pick<CloudEvent, 'type' | 'time'>): FactPosition {
-  return { time: event.time, rank: RANKS[event.type] ?? 0 };
+  return { time: factTime(event), rank: RANKS[event.type] ?? 0 };
 }

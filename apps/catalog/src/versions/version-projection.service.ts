@@ -17,7 +17,7 @@ import {
 } from '@ami/contracts';
 import { FamiliesRepository } from '../families/families.repository.js';
 import { ResolveInvalidation } from '../resolve/resolve-invalidation.js';
-import { positionOf } from './fact-position.js';
+import { factTime, positionOf } from './fact-position.js';
 import { OrphanAdoption } from './orphan-adoption.service.js';
 import { StaleFacts } from './stale-facts.js';
 import { CopyChange, VersionsRepository } from './versions.repository.js';
@@ -122,7 +122,7 @@ export class VersionProjection implements OnModuleInit {
       tx,
       { family, version, region },
       permissions,
-      event.time,
+      factTime(event),
     );
     // Permissions for a copy the catalog has not seen yet wait as an orphan for the copy.
     if (outcome === 'no-copy') await this.orphans.keep(tx, event, family);

@@ -27,6 +27,10 @@ export interface KafkaEventServerOptions {
     outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried',
     eventId?: string,
   ) => void;
+  /** An event type this build does not know, skipped on a topic it reads (tolerant reader). */
+  onUnknownType?: (topic: string, type: string) => void;
+  /** Messages behind the end of a partition after a batch: the consumer's lag. */
+  onLag?: (topic: string, partition: number, lag: number) => void;
 }
 
 /**
@@ -183,7 +187,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     };
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
-      const decoded = decodeEvent(topic, message.value, this.options.maxMessageBytes);
+      const decoded = decodeEvent(topic, message, this.options.maxMessageBytes);
+      if (decoded.ok === 'skip') {
+        await flush();
+        this.skipUnknown(topic, decoded.type, message);
+        resolveOffset(message.offset);
+        continue;
+      }
       if (!decoded.ok) {
         await flush();
         await this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
@@ -195,6 +205,16 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       if (run.length >= BATCH_TRANSACTION_SIZE) await flush();
     }
     await flush();
+    this.options.onLag?.(topic, partition, Number(batch.offsetLag()));
+  }
+
+  /** A newer producer's event type (rolling deploy): counted and skipped, never dead-lettered. */
+  private skipUnknown(topic: string, type: string, message: KafkaMessage): void {
+    this.options.logger.debug(
+      { topic, offset: message.offset, type },
+      'unknown event type skipped',
+    );
+    this.options.onUnknownType?.(topic, type);
   }
 
   /** Applies a run of valid messages in one transaction; throws (rolling back) on any failure. */
@@ -247,7 +267,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     message: KafkaMessage;
     heartbeat: () => Promise<void>;
   }): Promise<void> {
-    const decoded = decodeEvent(topic, message.value, this.options.maxMessageBytes);
+    const decoded = decodeEvent(topic, message, this.options.maxMessageBytes);
+    if (decoded.ok === 'skip') return this.skipUnknown(topic, decoded.type, message);
     if (!decoded.ok)
       return this.deadLetter(decoded.kind, decoded.reason, topic, partition, message, 0);
     const event = decoded.event;

@@ -6,6 +6,7 @@ export type DeadLetterKind =
   | 'oversized'
   | 'malformed-json'
   | 'invalid-envelope'
+  | 'wrong-source'
   | 'unknown-event-type'
   | 'invalid-payload'
   | 'no-handler'

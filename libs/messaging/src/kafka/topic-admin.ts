@@ -48,6 +48,26 @@ async function create(admin: Admin, missing: string[], settings: TopicSettings):
   }
 }
 
+/**
+ * A service's start-up check: the topics it reads and writes exist (the bus set-up creates
+ * them as the super user; services have no right to). Waits a while for a broker that is still
+ * coming up, then fails naming the missing topics.
+ */
+export async function awaitTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitForLeaders(admin, topics, timeoutMs);
+  } catch (error) {
+    throw new Error(
+      `Kafka topics missing or not visible to this principal (${(error as Error).message}); the bus set-up (npm run stack -- infra) creates them`,
+      { cause: error },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** A new topic's metadata reaches every client a moment after creation; wait for it. */
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

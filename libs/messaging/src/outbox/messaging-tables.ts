@@ -37,3 +37,30 @@ export function messagingTablesDown(schema: string): string[] {
 export function outboxChannel(schema: string): string {
   return `ami_outbox_${schema}`;
 }
+
+/**
+ * Second messaging migration: an outbox row the broker can never take (oversized, refused) is
+ * set aside with the reason instead of blocking the rows behind it; the relay skips set-aside
+ * rows. The inbox gets an index for pruning by age.
+ */
+export function messagingSetAsideUp(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `ALTER TABLE ${s}.outbox ADD COLUMN set_aside_at timestamptz, ADD COLUMN set_aside_reason text`,
+    `DROP INDEX ${s}.outbox_unpublished_idx`,
+    `CREATE INDEX outbox_unpublished_idx ON ${s}.outbox (position) WHERE published_at IS NULL AND set_aside_at IS NULL`,
+    `CREATE INDEX outbox_set_aside_idx ON ${s}.outbox (position) WHERE set_aside_at IS NOT NULL`,
+    `CREATE INDEX inbox_processed_at_idx ON ${s}.inbox (processed_at)`,
+  ];
+}
+
+export function messagingSetAsideDown(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `DROP INDEX ${s}.inbox_processed_at_idx`,
+    `DROP INDEX ${s}.outbox_set_aside_idx`,
+    `DROP INDEX ${s}.outbox_unpublished_idx`,
+    `CREATE INDEX outbox_unpublished_idx ON ${s}.outbox (position) WHERE published_at IS NULL`,
+    `ALTER TABLE ${s}.outbox DROP COLUMN set_aside_at, DROP COLUMN set_aside_reason`,
+  ];
+}

@@ -16,7 +16,23 @@ export interface OutboxRelayOptions {
   standbyIntervalMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
+  /**
+   * Bytes of envelopes sent in one batch, at most: below the broker's max.message.bytes, so no
+   * partition's record batch can be refused for its size.
+   */
+  maxBatchBytes?: number;
+  /** A row larger than this is set aside without trying (the consumers' limit too). */
+  maxMessageBytes?: number;
+  /** Inbox rows older than this are deleted (longer than the topics' retention: see config). */
+  inboxRetentionMs?: number;
   onPublished?: (count: number, topics: string[]) => void;
+  /** A row the broker cannot take, set aside so the rows behind it flow. */
+  onSetAside?: (row: {
+    position: string;
+    topic: string;
+    eventType: string;
+    reason: string;
+  }) => void;
 }
 
 interface OutboxRow {
@@ -25,6 +41,18 @@ interface OutboxRow {
   message_key: string;
   event_type: string;
   envelope: string;
+  bytes: number;
+}
+
+/** Broker answers that no retry can change: the row itself is the problem. */
+function isUnpublishable(error: unknown): boolean {
+  for (let e = error as any; e; e = e.cause ?? e.originalError) {
+    if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError')
+      return false;
+    if (e.name === 'KafkaJSProtocolError' && e.retriable === false) return true;
+    if (e.name === 'KafkaJSNonRetriableError' && !(e.cause ?? e.originalError)) return true;
+  }
+  return false;
 }
 
 /**
@@ -44,6 +72,9 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly standbyIntervalMs: number;
   private readonly retentionMs: number;
+  private readonly maxBatchBytes: number;
+  private readonly maxMessageBytes: number;
+  private readonly inboxRetentionMs: number;
   private lastCleanup = 0;
   isLeader = false;
 
@@ -52,6 +83,9 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.standbyIntervalMs = options.standbyIntervalMs ?? 1000;
     this.retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 900_000;
+    this.maxMessageBytes = options.maxMessageBytes ?? 900_000;
+    this.inboxRetentionMs = options.inboxRetentionMs ?? 14 * 24 * 3600_000;
   }
 
   start(): void {
@@ -118,34 +152,74 @@ export class OutboxRelay {
   private async relayWhileLeader(): Promise<void> {
     while (this.running) {
       const published = await this.relayBatch();
-      if (published === 0) {
-        await this.cleanup();
-        await this.pause(this.pollIntervalMs);
+      await this.cleanup();
+      if (published === 0) await this.pause(this.pollIntervalMs);
+    }
+  }
+
+  /**
+   * Sends one batch in position order and marks it; returns how many rows it handled. The batch
+   * is bounded by rows and by bytes. A row over the message limit, or one the broker refuses for
+   * good (too large, not authorised), is set aside with the reason: it never blocks the rows
+   * behind it.
+   */
+  async relayBatch(): Promise<number> {
+    const { rows } = await this.client!.query<OutboxRow>(
+      `SELECT position, topic, message_key, event_type, envelope, octet_length(envelope) AS bytes
+       FROM "${this.options.schema}".outbox
+       WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY position LIMIT $1`,
+      [this.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const batch: OutboxRow[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      if (row.bytes > this.maxMessageBytes) {
+        await this.setAside(
+          row,
+          `envelope is ${row.bytes} bytes, over the ${this.maxMessageBytes}-byte message limit`,
+        );
+        continue;
+      }
+      if (batch.length > 0 && bytes + row.bytes > this.maxBatchBytes) break;
+      batch.push(row);
+      bytes += row.bytes;
+    }
+    if (batch.length === 0) return rows.length;
+    try {
+      await this.send(batch);
+      await this.markPublished(batch);
+    } catch (error) {
+      if (!isUnpublishable(error)) throw error;
+      await this.sendOneByOne(batch);
+    }
+    return batch.length;
+  }
+
+  /** After a refused batch: each row alone, so only the one(s) the broker refuses are set aside. */
+  private async sendOneByOne(batch: OutboxRow[]): Promise<void> {
+    await this.resetProducer();
+    for (const row of batch) {
+      try {
+        await this.send([row]);
+        await this.markPublished([row]);
+      } catch (error) {
+        if (!isUnpublishable(error)) throw error;
+        await this.setAside(row, `broker refused it: ${(error as Error).message}`);
+        await this.resetProducer();
       }
     }
   }
 
-  /** Sends one batch in position order and marks it; returns how many rows it published. */
-  async relayBatch(): Promise<number> {
-    const { rows } = await this.client!.query<OutboxRow>(
-      `SELECT position, topic, message_key, event_type, envelope FROM "${this.options.schema}".outbox
-       WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-      [this.batchSize],
-    );
-    if (rows.length === 0) return 0;
+  private async send(rows: OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, TopicMessages>();
     for (const row of rows) {
       let entry = byTopic.get(row.topic);
       if (!entry) byTopic.set(row.topic, (entry = { topic: row.topic, messages: [] }));
-      const envelope = JSON.parse(row.envelope) as { id: string };
       entry.messages.push({
         key: row.message_key,
         value: row.envelope,
-        headers: {
-          'ce-id': envelope.id,
-          'ce-type': row.event_type,
-          'content-type': 'application/cloudevents+json',
-        },
+        headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
       });
     }
     await this.producer!.sendBatch({
@@ -153,12 +227,41 @@ export class OutboxRelay {
       acks: -1,
       compression: CompressionTypes.None,
     });
+    this.options.onPublished?.(rows.length, [...byTopic.keys()]);
+  }
+
+  private async markPublished(rows: OutboxRow[]): Promise<void> {
     await this.client!.query(
       `UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE position = ANY($1::bigint[])`,
       [rows.map((r) => r.position)],
     );
-    this.options.onPublished?.(rows.length, [...byTopic.keys()]);
-    return rows.length;
+  }
+
+  private async setAside(row: OutboxRow, reason: string): Promise<void> {
+    await this.client!.query(
+      `UPDATE "${this.options.schema}".outbox SET set_aside_at = now(), set_aside_reason = $2 WHERE position = $1`,
+      [row.position, reason],
+    );
+    this.options.logger.error(
+      { position: row.position, topic: row.topic, type: row.event_type, bytes: row.bytes, reason },
+      'outbox row set aside: it cannot be published (the rows behind it go on)',
+    );
+    this.options.onSetAside?.({
+      position: row.position,
+      topic: row.topic,
+      eventType: row.event_type,
+      reason,
+    });
+  }
+
+  /** A producer whose send was refused starts afresh (new producer id, clean sequence numbers). */
+  private async resetProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = undefined;
+    await old?.disconnect().catch(() => undefined);
+    const producer = createIdempotentProducer(this.options.kafka);
+    await producer.connect();
+    this.producer = producer;
   }
 
   private async cleanup(): Promise<void> {
@@ -167,6 +270,11 @@ export class OutboxRelay {
     await this.client!.query(
       `DELETE FROM "${this.options.schema}".outbox WHERE published_at < now() - ($1 || ' milliseconds')::interval`,
       [String(this.retentionMs)],
+    );
+    // An event id older than any message Kafka still keeps cannot come back: forget it.
+    await this.client!.query(
+      `DELETE FROM "${this.options.schema}".inbox WHERE processed_at < now() - ($1 || ' milliseconds')::interval`,
+      [String(this.inboxRetentionMs)],
     );
   }
 
