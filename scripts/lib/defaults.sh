@@ -49,10 +49,12 @@ export KAFKA_SECURITY_PROTOCOL KAFKA_SASL_MECHANISM KAFKA_ADMIN_PASSWORD KAFKA_C
 : "${MOTO_URL:=http://$MOTO_HOST:$MOTO_PORT}"
 : "${FIDELITY_HOST:=127.0.0.1}" "${FIDELITY_PORT:=4566}" "${STACK_SKIP_PROXY:=0}"
 : "${FIDELITY_URL:=http://$FIDELITY_HOST:$FIDELITY_PORT}"
-# The stack behaves like EC2: new images stay pending a while, and calls are throttled with
-# AWS's default buckets (the tests start their own proxies with their own settings).
-: "${FIDELITY_PENDING_MS:=3000}" "${FIDELITY_THROTTLE:=on}"
-export FIDELITY_PENDING_MS FIDELITY_THROTTLE
+# The stack behaves like EC2: new images stay pending a while, new instances, images and
+# command invocations are invisible to describes for a moment (eventual consistency), and
+# calls are throttled with AWS's default buckets (the tests start their own proxies with
+# their own settings).
+: "${FIDELITY_PENDING_MS:=3000}" "${FIDELITY_VISIBILITY_MS:=2000}" "${FIDELITY_THROTTLE:=on}"
+export FIDELITY_PENDING_MS FIDELITY_VISIBILITY_MS FIDELITY_THROTTLE
 # Apps talk to the proxy; without it (STACK_SKIP_PROXY=1) straight to moto.
 if [[ "$STACK_SKIP_PROXY" == 1 ]]; then : "${AWS_ENDPOINT_URL:=$MOTO_URL}"; fi
 : "${AWS_ENDPOINT_URL:=$FIDELITY_URL}"

@@ -29,6 +29,7 @@ proxy_start() {
   log "fidelity-proxy: starting on $FIDELITY_URL -> $MOTO_URL"
   start_bg fidelity-proxy env MOTO_URL="$MOTO_URL" FIDELITY_PORT="$FIDELITY_PORT" \
     FIDELITY_HOST="$FIDELITY_HOST" FIDELITY_PENDING_MS="$FIDELITY_PENDING_MS" \
+    FIDELITY_VISIBILITY_MS="$FIDELITY_VISIBILITY_MS" \
     FIDELITY_THROTTLE="$FIDELITY_THROTTLE" "$NODE_BIN" "$PROXY_MAIN"
   pid=$(<"$(pid_file fidelity-proxy)")
   local deadline=$((SECONDS + STACK_PROXY_TIMEOUT))

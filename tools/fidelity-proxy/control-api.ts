@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateFaultRule, type FaultRuleInput } from './faults.js';
 import type { MotoClient } from './moto-client.js';
+import { handleCommandOutcomesControl } from './ssm-commands.js';
 import type { FidelityState } from './state.js';
 
 export const CONTROL_PREFIX = '/_fidelity/';
@@ -104,6 +105,7 @@ export async function handleControl(
             throw new HttpError(404, `no fault rule ${faultId}`);
           return sendJson(res, 200, { removed: 1 });
         }
+        if (await handleCommandOutcomesControl(route, req, res, state)) return;
         throw new HttpError(404, `no control route ${route}; see tools/fidelity-proxy/README.md`);
       }
     }

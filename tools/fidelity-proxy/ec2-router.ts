@@ -3,6 +3,19 @@ import { copyImage } from './copy-image.js';
 import { describeImages } from './describe-images.js';
 import type { Ec2Handler } from './ec2-exchange.js';
 import {
+  answeringImdsAttribute,
+  keepingImdsOnModify,
+  keepingImdsOnRegister,
+  showingImds,
+} from './imds-support.js';
+import {
+  describeInstanceStatus,
+  describeInstances,
+  hidingNewImages,
+  recordingImage,
+  recordingInstances,
+} from './visibility.js';
+import {
   createImage,
   deregisterImage,
   modifyImageAttribute,
@@ -23,13 +36,16 @@ import {
 const passThrough: Ec2Handler = ({ forward }) => forward();
 
 const HANDLERS: Record<string, Ec2Handler> = {
-  CreateImage: createImage,
-  CopyImage: copyImage,
-  RegisterImage: createImage,
-  RunInstances: runInstances,
-  DescribeImages: describeImages,
+  CreateImage: recordingImage(createImage),
+  CopyImage: recordingImage(copyImage),
+  RegisterImage: recordingImage(keepingImdsOnRegister(createImage)),
+  RunInstances: recordingInstances(runInstances),
+  DescribeImages: hidingNewImages(showingImds(describeImages)),
+  DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
+  DescribeImageAttribute: answeringImdsAttribute(passThrough),
   DeregisterImage: deregisterImage,
-  ModifyImageAttribute: modifyImageAttribute,
+  ModifyImageAttribute: keepingImdsOnModify(modifyImageAttribute),
   EnableImageDeprecation: enableImageDeprecation,
   DisableImageDeprecation: disableImageDeprecation,
   EnableImageDeregistrationProtection: enableImageDeregistrationProtection,

@@ -5,6 +5,7 @@
 //   FIDELITY_PORT        port to listen on             (default 4566)
 //   FIDELITY_THROTTLE    off | on                      (default off)
 //   FIDELITY_PENDING_MS  ms a new image stays pending  (default 0)
+//   FIDELITY_VISIBILITY_MS  ms new instances, images and command invocations stay invisible (default 0)
 import { pathToFileURL } from 'node:url';
 import { startFidelityProxy, type FidelityProxyOptions } from './server.js';
 
@@ -29,7 +30,12 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
 /** Reads the proxy's options from the environment, failing with the variable's name. */
 export function optionsFromEnv(
   env: Env = process.env,
-): Required<Pick<FidelityProxyOptions, 'motoUrl' | 'host' | 'port' | 'throttle' | 'pendingMs'>> {
+): Required<
+  Pick<
+    FidelityProxyOptions,
+    'motoUrl' | 'host' | 'port' | 'throttle' | 'pendingMs' | 'visibilityMs'
+  >
+> {
   const motoUrl = env.MOTO_URL || 'http://127.0.0.1:5000';
   try {
     const parsed = new URL(motoUrl);
@@ -47,6 +53,7 @@ export function optionsFromEnv(
     port: integer(env, 'FIDELITY_PORT', 4566, 0, 65535),
     throttle: throttleRaw === 'on',
     pendingMs: integer(env, 'FIDELITY_PENDING_MS', 0, 0, Number.MAX_SAFE_INTEGER),
+    visibilityMs: integer(env, 'FIDELITY_VISIBILITY_MS', 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
       moto: options.motoUrl,
       throttle: options.throttle ? 'on' : 'off',
       pendingMs: options.pendingMs,
+      visibilityMs: options.visibilityMs,
     })}\n`,
   );
   const stop = (signal: string) => {

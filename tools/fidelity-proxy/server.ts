@@ -19,6 +19,7 @@ import type { FaultRule, FaultTarget } from './faults.js';
 import { MotoClient } from './moto-client.js';
 import { NameUniqueness } from './name-uniqueness.js';
 import { ec2Error, isSuccess, type Ec2Response } from './responses.js';
+import { handleSsmCommand, SSM_OVERLAID } from './ssm-commands.js';
 import { FidelityState, type FidelityStateOptions } from './state.js';
 import type { BucketSpec } from './throttle.js';
 
@@ -31,6 +32,7 @@ export interface FidelityProxyOptions {
   port?: number;
   throttle?: boolean;
   pendingMs?: number;
+  visibilityMs?: number;
   buckets?: Record<string, BucketSpec>;
   now?: FidelityStateOptions['now'];
   random?: FidelityStateOptions['random'];
@@ -215,6 +217,8 @@ class ProxyHandler {
       res.end(response.body);
       return;
     }
+    if (service === 'ssm' && SSM_OVERLAID.has(operation))
+      return handleSsmCommand({ req, res, operation, scope, counterName }, this.state, this.moto);
     this.state.counters.upstream(scope, counterName);
     this.moto.stream(req, res, (status) =>
       this.state.counters.record(scope, counterName, status < 400 ? 'ok' : 'error'),

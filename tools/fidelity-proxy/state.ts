@@ -4,15 +4,20 @@ import { ClientTokens } from './client-token.js';
 import { CopyTracker } from './copy-image.js';
 import { Counters } from './counters.js';
 import { Faults } from './faults.js';
+import { ImdsSupport } from './imds-support.js';
 import { ImageOverlay } from './overlay.js';
 import { CreatedImages } from './pending.js';
+import { CommandOutcomes } from './ssm-commands.js';
 import { Throttle, validateBucketSpec, type BucketSpec } from './throttle.js';
+import { NewResources } from './visibility.js';
 
 export interface FidelityConfig {
   /** Whether calls draw from the rate-limit buckets. */
   throttle: boolean;
   /** How long a new image stays "pending". */
   pendingMs: number;
+  /** How long new instances, images and command invocations stay invisible to describes. */
+  visibilityMs: number;
   /** Bucket sizes that differ from the aws-facts.md defaults, by action (or `DescribeInstances:unfiltered`). */
   buckets: Record<string, BucketSpec>;
 }
@@ -20,6 +25,7 @@ export interface FidelityConfig {
 export interface FidelityStateOptions {
   throttle?: boolean;
   pendingMs?: number;
+  visibilityMs?: number;
   buckets?: Record<string, BucketSpec>;
   /** Clock in ms; tests may pass their own. */
   now?: () => number;
@@ -31,6 +37,7 @@ export class FidelityState {
   readonly now: () => number;
   throttleEnabled: boolean;
   pendingMs: number;
+  visibilityMs: number;
   readonly throttle: Throttle;
   readonly created: CreatedImages;
   readonly tokens = new ClientTokens();
@@ -38,11 +45,16 @@ export class FidelityState {
   readonly faults: Faults;
   readonly counters = new Counters();
   readonly copies: CopyTracker;
+  readonly newResources: NewResources;
+  readonly imds = new ImdsSupport();
+  readonly commandOutcomes = new CommandOutcomes();
 
   constructor(options: FidelityStateOptions = {}) {
     this.now = options.now ?? Date.now;
     this.throttleEnabled = options.throttle ?? false;
     this.pendingMs = validatePendingMs(options.pendingMs ?? 0);
+    this.visibilityMs = validatePendingMs(options.visibilityMs ?? 0, 'visibilityMs');
+    this.newResources = new NewResources(this.now);
     this.throttle = new Throttle(this.now, options.buckets ?? {});
     this.created = new CreatedImages(this.now);
     this.copies = new CopyTracker(this.now);
@@ -54,6 +66,7 @@ export class FidelityState {
     return {
       throttle: this.throttleEnabled,
       pendingMs: this.pendingMs,
+      visibilityMs: this.visibilityMs,
       buckets: this.throttle.getOverrides(),
     };
   }
@@ -68,15 +81,19 @@ export class FidelityState {
       throw new Error('config must be a JSON object');
     const input = patch as Record<string, unknown>;
     const unknownKeys = Object.keys(input).filter(
-      (key) => !['throttle', 'pendingMs', 'buckets'].includes(key),
+      (key) => !['throttle', 'pendingMs', 'visibilityMs', 'buckets'].includes(key),
     );
     if (unknownKeys.length > 0)
       throw new Error(
-        `unknown config keys: ${unknownKeys.join(', ')} (known: throttle, pendingMs, buckets)`,
+        `unknown config keys: ${unknownKeys.join(', ')} (known: throttle, pendingMs, visibilityMs, buckets)`,
       );
     const throttle = input.throttle === undefined ? undefined : parseThrottleSwitch(input.throttle);
     const pendingMs =
       input.pendingMs === undefined ? undefined : validatePendingMs(input.pendingMs);
+    const visibilityMs =
+      input.visibilityMs === undefined
+        ? undefined
+        : validatePendingMs(input.visibilityMs, 'visibilityMs');
     let buckets: Record<string, BucketSpec | null> | undefined;
     if (input.buckets !== undefined) {
       if (typeof input.buckets !== 'object' || input.buckets === null)
@@ -90,6 +107,7 @@ export class FidelityState {
       this.throttleEnabled = throttle;
     }
     if (pendingMs !== undefined) this.pendingMs = pendingMs;
+    if (visibilityMs !== undefined) this.visibilityMs = visibilityMs;
     if (buckets) this.throttle.setOverrides(buckets);
     return this.config();
   }
@@ -103,6 +121,9 @@ export class FidelityState {
     this.overlay.reset();
     this.faults.clear();
     this.counters.reset();
+    this.newResources.reset();
+    this.imds.reset();
+    this.commandOutcomes.clear();
   }
 }
 
@@ -112,11 +133,9 @@ export function parseThrottleSwitch(value: unknown): boolean {
   throw new Error(`throttle must be "on" or "off" (or a boolean), got ${JSON.stringify(value)}`);
 }
 
-function validatePendingMs(value: unknown): number {
+function validatePendingMs(value: unknown, name = 'pendingMs'): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(
-      `pendingMs must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`,
-    );
+    throw new Error(`${name} must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -5,6 +5,7 @@ import { GrpcHealthController, ServiceModule } from '@ami/runtime';
 import { BuildsModule } from './builds/builds.module.js';
 import { builderConfigSchema } from './config/builder.config.js';
 import { builderDatabase } from './database/builder.database.js';
+import { JanitorModule } from './janitor/janitor.module.js';
 import { RebuildRequestsModule } from './rebuild-requests/rebuild-requests.module.js';
 
 @Module({
@@ -14,6 +15,7 @@ import { RebuildRequestsModule } from './rebuild-requests/rebuild-requests.modul
     AwsModule,
     BuildsModule,
     RebuildRequestsModule,
+    JanitorModule,
   ],
   controllers: [GrpcHealthController],
 })

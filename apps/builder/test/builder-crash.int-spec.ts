@@ -11,7 +11,7 @@ import {
   uniqueName,
   waitReady,
 } from '@ami/testing';
-import { FAST_BUILDER_ENV, familySpec } from './builder-harness.js';
+import { FAST_BUILDER_ENV, familySpec, TEST_VISIBILITY_MS } from './builder-harness.js';
 import { createEnvelope, EventCatalog } from '@ami/contracts';
 import { sourceFor, testKafka } from '@ami/testing';
 
@@ -31,7 +31,7 @@ describe('builder killed after CreateImage and restarted', () => {
     password: process.env.BUILDER_DB_PASSWORD ?? 'builder-local-dev',
   });
   beforeAll(async () => {
-    fidelity = await startFidelityForTest({ pendingMs: 4000 });
+    fidelity = await startFidelityForTest({ pendingMs: 4000, visibilityMs: TEST_VISIBILITY_MS });
     await db.connect();
   });
   afterAll(async () => {

@@ -104,10 +104,19 @@ export interface BuilderHarness {
   close(): Promise<void>;
 }
 
+/**
+ * How long the builder's test proxies hide new instances, images and command invocations:
+ * EC2's eventual consistency is on in every builder test, like pending images.
+ */
+export const TEST_VISIBILITY_MS = 1000;
+
 export async function startBuilder(
-  options: { pendingMs?: number; env?: Record<string, string> } = {},
+  options: { pendingMs?: number; visibilityMs?: number; env?: Record<string, string> } = {},
 ): Promise<BuilderHarness> {
-  const fidelity = await startFidelityForTest({ pendingMs: options.pendingMs ?? 1500 });
+  const fidelity = await startFidelityForTest({
+    pendingMs: options.pendingMs ?? 1500,
+    visibilityMs: options.visibilityMs ?? TEST_VISIBILITY_MS,
+  });
   const port = await freePort();
   const app = (await startServiceForTest(
     BuilderModule,

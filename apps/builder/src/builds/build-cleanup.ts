@@ -45,18 +45,19 @@ export class BuildCleanup {
         this.ec2.send(region, new TerminateInstancesCommand({ InstanceIds: instances })),
       );
     }
-    if (build.imageId) {
-      const image = (
-        await this.ec2.describeImagesByIds(region, [build.imageId]).catch(() => [])
-      )[0];
+    // CreateImage may have taken effect without its id being saved (a lost answer, a crash):
+    // the deterministic name finds it. If EC2 does not show it yet, the janitor will.
+    const imageId = build.imageId ?? (await this.imageByName(build));
+    if (imageId) {
+      const image = (await this.ec2.describeImagesByIds(region, [imageId]).catch(() => []))[0];
       const snapshots = new Set([
         ...build.snapshotIds,
         ...(image?.BlockDeviceMappings ?? [])
           .map((m) => m.Ebs?.SnapshotId)
           .filter((id): id is string => Boolean(id)),
       ]);
-      await attempt(`image ${build.imageId}`, () =>
-        this.ec2.send(region, new DeregisterImageCommand({ ImageId: build.imageId! })),
+      await attempt(`image ${imageId}`, () =>
+        this.ec2.send(region, new DeregisterImageCommand({ ImageId: imageId })),
       );
       for (const snapshot of snapshots) {
         await attempt(`snapshot ${snapshot}`, () =>
@@ -65,5 +66,16 @@ export class BuildCleanup {
       }
     }
     return cleaned;
+  }
+
+  private async imageByName(build: Build): Promise<string | undefined> {
+    if (!build.imageName) return undefined;
+    const found = await this.ec2
+      .describeAllImages(build.recipe.region, {
+        Owners: ['self'],
+        Filters: [{ Name: 'name', Values: [build.imageName] }],
+      })
+      .catch(() => []);
+    return found[0]?.ImageId;
   }
 }

@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BUILD_FAILED, BUILD_REJECTED, BUILD_SUCCEEDED, BuildStep } from '@ami/contracts';
+import { APP_CONFIG } from '@ami/config';
 import { AuditRecorder, EventPublisher } from '@ami/messaging';
+import type { BuilderConfig } from '../config/builder.config.js';
 import { FamilyRecipesRepository } from '../recipes/family-recipes.repository.js';
 import type { Build } from './build.types.js';
 import { BuildJournal } from './build-journal.js';
 import { BuildsRepository } from './builds.repository.js';
+import { redactOutput } from './output-redaction.js';
 
 /** The ends of a build: each one state change, its events and its audit, in one transaction. */
 @Injectable()
@@ -17,15 +20,16 @@ export class BuildOutcomes {
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
     @Inject(FamilyRecipesRepository) private readonly recipes: FamilyRecipesRepository,
+    @Inject(APP_CONFIG) private readonly config: BuilderConfig,
   ) {}
 
   private causedBy(build: Build) {
     return { id: build.requestId, correlationid: build.correlationId };
   }
 
-  succeeded(build: Build, owner: string): Promise<boolean> {
+  succeeded(build: Build): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      if (!(await this.builds.advance(tx, build, owner, { state: 'succeeded' }))) return false;
+      await this.builds.advance(tx, build, { state: 'succeeded' });
       await this.journal.step(tx, build, 'publish', 'completed', build.stepAttempt);
       const finishedAt = new Date().toISOString();
       await this.events.publish(
@@ -87,20 +91,12 @@ export class BuildOutcomes {
   }
 
   /** Rejected (bad source) or skipped (nothing changed): nothing was launched. */
-  notBuilt(
-    build: Build,
-    owner: string,
-    state: 'rejected' | 'skipped',
-    reason: string,
-  ): Promise<boolean> {
+  notBuilt(build: Build, state: 'rejected' | 'skipped', reason: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      if (
-        !(await this.builds.advance(tx, build, owner, {
-          state,
-          failure: { step: build.step, reason, cleanedUp: [] },
-        }))
-      )
-        return false;
+      await this.builds.advance(tx, build, {
+        state,
+        failure: { step: build.step, reason, cleanedUp: [] },
+      });
       await this.journal.step(
         tx,
         build,
@@ -139,20 +135,29 @@ export class BuildOutcomes {
 
   failed(
     build: Build,
-    owner: string,
+    step: BuildStep,
+    reason: string,
+    cleanedUp: string[],
+    cancelled: boolean,
+  ): Promise<boolean> {
+    // The last gate before the reason reaches the row, Kafka and the audit stream: whatever a
+    // step put in it (command output, an AWS message) is masked and capped here.
+    const safeReason = redactOutput(reason, this.config.BUILD_OUTPUT_MAX_CHARS + 1000);
+    return this.failedSafely(build, step, safeReason, cleanedUp, cancelled);
+  }
+
+  private failedSafely(
+    build: Build,
     step: BuildStep,
     reason: string,
     cleanedUp: string[],
     cancelled: boolean,
   ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      if (
-        !(await this.builds.advance(tx, build, owner, {
-          state: cancelled ? 'cancelled' : 'failed',
-          failure: { step, reason, cleanedUp },
-        }))
-      )
-        return false;
+      await this.builds.advance(tx, build, {
+        state: cancelled ? 'cancelled' : 'failed',
+        failure: { step, reason, cleanedUp },
+      });
       await this.journal.step(tx, build, step, 'failed', build.stepAttempt, { reason });
       await this.events.publish(
         tx,

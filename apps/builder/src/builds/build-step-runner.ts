@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { classifyAwsError } from '@ami/aws';
+import { LeaseLostError } from '@ami/jobs';
 import { APP_CONFIG } from '@ami/config';
 import type { BuildStep } from '@ami/contracts';
 import { ROOT_LOGGER } from '@ami/observability';
@@ -11,6 +12,7 @@ import { BuildCleanup } from './build-cleanup.js';
 import { BuildJournal } from './build-journal.js';
 import { BuildOutcomes } from './build-outcomes.js';
 import { BuildsRepository } from './builds.repository.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { CreateImageStep } from './steps/create-image.step.js';
 import { CustomiseStep } from './steps/customise.step.js';
 import { LaunchInstanceStep } from './steps/launch-instance.step.js';
@@ -23,9 +25,11 @@ import { TerminateInstanceStep } from './steps/terminate-instance.step.js';
 import { TestLaunchStep } from './steps/test-launch.step.js';
 
 /**
- * Advances one claimed build by one step and saves the result, all under the worker's lease:
- * a step's result is saved only if this worker still holds the build. Retryable failures retry
- * with backoff; anything else, a timeout or a cancel, cleans up and fails the build.
+ * Advances one claimed build by one step and saves the result, all under the worker's fenced
+ * lease: the lease is renewed while the step waits on AWS, and a result is saved only if this
+ * worker still holds the build under the epoch it claimed (else LeaseLostError: the caller
+ * drops the build). Retryable failures retry with backoff; anything else, a timeout or a
+ * cancel, cleans up (only after a fenced renewal) and fails the build.
  */
 @Injectable()
 export class BuildStepRunner {
@@ -37,6 +41,7 @@ export class BuildStepRunner {
     @Inject(BuildJournal) private readonly journal: BuildJournal,
     @Inject(BuildOutcomes) private readonly outcomes: BuildOutcomes,
     @Inject(BuildCleanup) private readonly cleanup: BuildCleanup,
+    @Inject(LeaseKeeper) private readonly lease: LeaseKeeper,
     @Inject(APP_CONFIG) private readonly config: BuilderConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(ResolveSourceStep) resolve: ResolveSourceStep,
@@ -53,33 +58,32 @@ export class BuildStepRunner {
     );
   }
 
-  async advance(build: Build, owner: string): Promise<void> {
-    if (build.cancelRequested)
-      return this.fail(build, owner, `cancelled while at ${build.step}`, true);
+  async advance(build: Build): Promise<void> {
+    if (build.cancelRequested) return this.fail(build, `cancelled while at ${build.step}`, true);
     const elapsedS = (Date.now() - new Date(build.stepStartedAt).getTime()) / 1000;
     if (elapsedS > this.timeoutS(build))
       return this.fail(
         build,
-        owner,
         `step ${build.step} timed out after ${Math.round(elapsedS)} s`,
         false,
       );
     const handler = this.handlers.get(build.step);
-    if (!handler) return this.fail(build, owner, `no handler for step ${build.step}`, false);
+    if (!handler) return this.fail(build, `no handler for step ${build.step}`, false);
     let result: StepResult;
     try {
-      result = await handler.run(build);
+      result = await this.lease.hold(build, () => handler.run(build));
     } catch (error) {
-      return this.onError(build, owner, error as Error);
+      if (error instanceof LeaseLostError) throw error;
+      return this.onError(build, error as Error);
     }
-    await this.apply(build, owner, result);
+    await this.apply(build, result);
   }
 
-  async apply(build: Build, owner: string, result: StepResult): Promise<void> {
+  async apply(build: Build, result: StepResult): Promise<void> {
     switch (result.kind) {
       case 'wait':
         await this.db.transaction((tx) =>
-          this.builds.advance(tx, build, owner, {
+          this.builds.advance(tx, build, {
             patch: result.patch,
             delayMs: result.delayMs ?? this.config.BUILD_POLL_INTERVAL_MS,
           }),
@@ -87,14 +91,11 @@ export class BuildStepRunner {
         return;
       case 'next':
         await this.db.transaction(async (tx) => {
-          if (
-            !(await this.builds.advance(tx, build, owner, {
-              patch: result.patch,
-              step: result.next,
-              attempt: 1,
-            }))
-          )
-            return;
+          await this.builds.advance(tx, build, {
+            patch: result.patch,
+            step: result.next,
+            attempt: 1,
+          });
           const updated = { ...build, ...result.patch };
           await this.journal.step(
             tx,
@@ -108,16 +109,16 @@ export class BuildStepRunner {
         });
         return;
       case 'succeeded':
-        await this.outcomes.succeeded(build, owner);
+        await this.outcomes.succeeded(build);
         return;
       case 'skipped':
       case 'rejected':
-        await this.outcomes.notBuilt(build, owner, result.kind, result.reason);
+        await this.outcomes.notBuilt(build, result.kind, result.reason);
         return;
     }
   }
 
-  private async onError(build: Build, owner: string, error: Error): Promise<void> {
+  private async onError(build: Build, error: Error): Promise<void> {
     const classified = error instanceof StepFailure ? null : classifyAwsError(error);
     if (classified?.kind === 'throttled') {
       // EC2 asked us to slow down: slow down, without spending the step's attempts.
@@ -126,7 +127,7 @@ export class BuildStepRunner {
         'EC2 throttled a build step; backing off',
       );
       await this.db.transaction((tx) =>
-        this.builds.advance(tx, build, owner, {
+        this.builds.advance(tx, build, {
           delayMs: this.config.BUILD_STEP_RETRY_BASE_MS * (1 + Math.random()),
         }),
       );
@@ -143,16 +144,18 @@ export class BuildStepRunner {
         'build step failed; retrying',
       );
       await this.db.transaction((tx) =>
-        this.builds.advance(tx, build, owner, { attempt: build.stepAttempt + 1, delayMs }),
+        this.builds.advance(tx, build, { attempt: build.stepAttempt + 1, delayMs }),
       );
       return;
     }
-    await this.fail(build, owner, `${build.step} failed: ${error.message}`, false);
+    await this.fail(build, `${build.step} failed: ${error.message}`, false);
   }
 
-  async fail(build: Build, owner: string, reason: string, cancelled: boolean): Promise<void> {
-    const cleanedUp = await this.cleanup.run(build);
-    await this.outcomes.failed(build, owner, build.step, reason, cleanedUp, cancelled);
+  async fail(build: Build, reason: string, cancelled: boolean): Promise<void> {
+    // Cleanup touches AWS: only while this worker provably still holds the build.
+    await this.lease.assertHeld(build);
+    const cleanedUp = await this.lease.hold(build, () => this.cleanup.run(build));
+    await this.outcomes.failed(build, build.step, reason, cleanedUp, cancelled);
   }
 
   private timeoutS(build: Build): number {

@@ -4,6 +4,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '@ami/config';
+import { LeaseLostError, WorkerLoop } from '@ami/jobs';
 import { ROOT_LOGGER } from '@ami/observability';
 import type { BuilderConfig } from '../config/builder.config.js';
 import { BuildJournal } from './build-journal.js';
@@ -19,8 +20,7 @@ import { ImageWaiter } from './image-waiter.js';
 @Injectable()
 export class BuildWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private running = false;
-  private loops: Promise<void>[] = [];
+  private loops: WorkerLoop[] = [];
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
@@ -34,16 +34,21 @@ export class BuildWorker implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap() {
     if (!this.config.BUILD_WORKER_ENABLED) return;
-    this.running = true;
+    const onError = (error: unknown) =>
+      this.logger.warn({ err: error }, 'build loop iteration failed');
     this.loops = [
-      this.loop(() => this.tick(), this.config.BUILD_WORKER_INTERVAL_MS),
-      this.loop(() => this.waiter.poll(this.owner), this.config.BUILD_POLL_INTERVAL_MS),
+      new WorkerLoop(() => this.tick(), this.config.BUILD_WORKER_INTERVAL_MS, onError),
+      new WorkerLoop(
+        () => this.waiter.poll(this.owner),
+        this.config.BUILD_POLL_INTERVAL_MS,
+        onError,
+      ),
     ];
+    for (const loop of this.loops) loop.start();
   }
 
   async onApplicationShutdown() {
-    this.running = false;
-    await Promise.all(this.loops);
+    await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 
   /** Starts queued builds within the global cap, then advances every due build by one step. */
@@ -62,24 +67,19 @@ export class BuildWorker implements OnApplicationBootstrap, OnApplicationShutdow
     );
     await Promise.all(
       due.map((build) =>
-        this.runner
-          .advance(build, this.owner)
-          .catch((error) =>
-            this.logger.error({ err: error, buildId: build.id }, 'build step could not be saved'),
-          ),
+        this.runner.advance(build).catch((error) => {
+          if (error instanceof LeaseLostError)
+            // Another worker took the build over (this one paused past its lease): its result,
+            // cleanup and events are dropped; the new holder carries on from the saved step.
+            this.logger.warn(
+              { buildId: build.id, epoch: build.lease?.epoch },
+              'lost the lease on a build; dropped it',
+            );
+          else
+            this.logger.error({ err: error, buildId: build.id }, 'build step could not be saved');
+        }),
       ),
     );
     return due.length;
-  }
-
-  private async loop(fn: () => Promise<unknown>, intervalMs: number): Promise<void> {
-    while (this.running) {
-      try {
-        await fn();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'build loop iteration failed');
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
   }
 }

@@ -1,4 +1,5 @@
 import type { BuildRecipe, BuildStep, ImageSource } from '@ami/contracts';
+import type { Lease } from '@ami/jobs';
 
 export type BuildState =
   'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'cancelled';
@@ -39,6 +40,13 @@ export interface Build {
   version: string | null;
   snapshotIds: string[];
   testInstanceId: string | null;
+  /** Which of the recipe's testSteps runs next on the test instance, and its SSM command. */
+  testStepIndex: number;
+  testCommandId: string | null;
+  /** When the build last created an AWS resource: EC2 may not show it for a while after. */
+  resourceCreatedAt: Date | null;
+  /** The lease this worker claimed the build under (owner and fencing epoch), if claimed. */
+  lease: Lease | null;
   failedStep: string | null;
   failureReason: string | null;
   cleanedUp: string[];
@@ -59,8 +67,19 @@ export type BuildPatch = Partial<
     | 'version'
     | 'snapshotIds'
     | 'testInstanceId'
+    | 'testStepIndex'
+    | 'testCommandId'
   >
 >;
+
+/** Patch fields naming a resource just created in AWS (starts the not-visible-yet window). */
+export const CREATED_RESOURCE_FIELDS: Array<keyof BuildPatch> = [
+  'instanceId',
+  'commandId',
+  'imageId',
+  'testInstanceId',
+  'testCommandId',
+];
 
 export interface StepRecord {
   step: string;

@@ -11,6 +11,7 @@ import { BuildsGrpcController } from './builds.grpc-controller.js';
 import { BuildsHttpController } from './builds.http-controller.js';
 import { BuildsRepository } from './builds.repository.js';
 import { ImageWaiter } from './image-waiter.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { RequestBuild } from './request-build.use-case.js';
 import { CreateImageStep } from './steps/create-image.step.js';
 import { CustomiseStep } from './steps/customise.step.js';
@@ -32,6 +33,7 @@ import { TestLaunchStep } from './steps/test-launch.step.js';
     BuildOutcomes,
     BuildCleanup,
     BuildStepRunner,
+    LeaseKeeper,
     ImageWaiter,
     BuildWorker,
     ResolveSourceStep,

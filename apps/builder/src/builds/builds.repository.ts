@@ -1,9 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BuildStep } from '@ami/contracts';
+import { FencedLeases, type Lease, LeaseLostError } from '@ami/jobs';
 import { returnedRows } from '@ami/persistence';
 import type { PageRequest } from '@ami/runtime';
-import type { Build, BuildPatch, BuildState, StepRecord } from './build.types.js';
+import {
+  CREATED_RESOURCE_FIELDS,
+  type Build,
+  type BuildPatch,
+  type BuildState,
+  type StepRecord,
+} from './build.types.js';
 
 const COLUMNS: Record<keyof BuildPatch, string> = {
   source: 'source',
@@ -14,7 +21,22 @@ const COLUMNS: Record<keyof BuildPatch, string> = {
   version: 'version',
   snapshotIds: 'snapshot_ids',
   testInstanceId: 'test_instance_id',
+  testStepIndex: 'test_step_index',
+  testCommandId: 'test_command_id',
 };
+
+/** The builds table's fenced leases: every claim bumps lease_epoch, every write names it. */
+export const buildLeases = new FencedLeases('builder.builds');
+
+/** A change a step makes to its build, written under the worker's lease. */
+export interface BuildChange {
+  patch?: BuildPatch;
+  step?: BuildStep;
+  attempt?: number;
+  delayMs?: number;
+  state?: BuildState;
+  failure?: { step: string; reason: string; cleanedUp: string[] };
+}
 
 export function toBuild(r: any): Build {
   return {
@@ -44,6 +66,10 @@ export function toBuild(r: any): Build {
     version: r.version,
     snapshotIds: r.snapshot_ids ?? [],
     testInstanceId: r.test_instance_id,
+    testStepIndex: r.test_step_index ?? 0,
+    testCommandId: r.test_command_id ?? null,
+    resourceCreatedAt: r.resource_created_at ?? null,
+    lease: r.lease_owner ? { owner: r.lease_owner, epoch: Number(r.lease_epoch) } : null,
     failedStep: r.failed_step,
     failureReason: r.failure_reason,
     cleanedUp: r.cleaned_up ?? [],
@@ -51,6 +77,12 @@ export function toBuild(r: any): Build {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
   };
+}
+
+function leaseOf(build: Build): Lease {
+  // A build that was never claimed holds no lease: any write under it must be refused.
+  if (!build.lease) throw new LeaseLostError('builder.builds', build.id, { owner: '', epoch: -1 });
+  return build.lease;
 }
 
 export type NewBuild = Pick<
@@ -165,83 +197,73 @@ export class BuildsRepository {
     return returnedRows(rows).map((r: any) => r.id);
   }
 
-  /** Claims due builds for this worker with a lease; a crashed worker's lease simply expires. */
+  /**
+   * Claims due builds for this worker under a fenced lease (the epoch is bumped on each claim);
+   * a crashed worker's lease simply expires and the next claim fences it out.
+   */
   async claimDue(
     owner: string,
     limit: number,
     leaseMs: number,
     excludeStep: BuildStep,
   ): Promise<Build[]> {
-    const rows = await this.db.query(
-      `UPDATE builder.builds SET lease_owner = $1, lease_until = now() + ($3 || ' milliseconds')::interval
-       WHERE id IN (
-         SELECT id FROM builder.builds
-         WHERE state = 'running' AND next_attempt_at <= now() AND (step <> $4 OR cancel_requested)
-           AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-       ) RETURNING *`,
-      [owner, limit, String(leaseMs), excludeStep],
-    );
-    return returnedRows(rows).map(toBuild);
+    const claimed = await buildLeases.claim(this.db, {
+      owner,
+      limit,
+      leaseMs,
+      where: `state = 'running' AND next_attempt_at <= now() AND (step <> $1 OR cancel_requested)`,
+      params: [excludeStep],
+      orderBy: 'next_attempt_at',
+    });
+    return claimed.map((c) => toBuild(c.row));
   }
 
   /** Builds waiting for their image, with no live lease, grouped by the caller per region. */
   async waitingForImage(owner: string, leaseMs: number): Promise<Build[]> {
-    const rows = await this.db.query(
-      `UPDATE builder.builds SET lease_owner = $1, lease_until = now() + ($2 || ' milliseconds')::interval
-       WHERE id IN (
-         SELECT id FROM builder.builds WHERE state = 'running' AND step = 'wait-image' AND NOT cancel_requested
-           AND (lease_until IS NULL OR lease_until < now()) FOR UPDATE SKIP LOCKED
-       ) RETURNING *`,
-      [owner, String(leaseMs)],
-    );
-    return returnedRows(rows).map(toBuild);
+    const claimed = await buildLeases.claim(this.db, {
+      owner,
+      limit: 10_000,
+      leaseMs,
+      where: `state = 'running' AND step = 'wait-image' AND NOT cancel_requested`,
+    });
+    return claimed.map((c) => toBuild(c.row));
   }
 
-  /** Applies a step's result if this worker still holds the lease. Returns false if it lost it. */
-  async advance(
-    tx: EntityManager,
-    build: Build,
-    owner: string,
-    change: {
-      patch?: BuildPatch;
-      step?: BuildStep;
-      attempt?: number;
-      delayMs?: number;
-      state?: BuildState;
-      failure?: { step: string; reason: string; cleanedUp: string[] };
-    },
-  ): Promise<boolean> {
-    const sets: string[] = ['updated_at = now()', 'lease_owner = NULL', 'lease_until = NULL'];
-    const values: unknown[] = [build.id, owner];
-    const add = (sql: string, value: unknown) => {
-      values.push(value);
-      sets.push(`${sql} = $${values.length}`);
-    };
+  /** Extends the lease while a step waits on AWS; false when another worker took the build. */
+  async renew(build: Build, leaseMs: number): Promise<boolean> {
+    return buildLeases.renew(this.db, build.id, leaseOf(build), leaseMs);
+  }
+
+  /**
+   * Applies a step's result if this worker still holds the lease it claimed the build under
+   * (owner and epoch), and releases the lease. Throws LeaseLostError when it does not: the
+   * caller must then drop the build without touching AWS or publishing anything.
+   */
+  async advance(tx: EntityManager, build: Build, change: BuildChange): Promise<void> {
+    const sets: Record<string, unknown> = {};
+    const raw: string[] = ['updated_at = now()'];
     for (const [key, value] of Object.entries(change.patch ?? {})) {
       const column = COLUMNS[key as keyof BuildPatch];
-      add(column, column === 'source' ? JSON.stringify(value) : value);
+      sets[column] = column === 'source' ? JSON.stringify(value) : value;
     }
+    if (CREATED_RESOURCE_FIELDS.some((field) => change.patch?.[field]))
+      raw.push('resource_created_at = now()');
     if (change.step && change.step !== build.step) {
-      add('step', change.step);
-      sets.push('step_started_at = now()');
+      sets.step = change.step;
+      raw.push('step_started_at = now()');
     }
-    if (change.attempt !== undefined) add('step_attempt', change.attempt);
-    add('next_attempt_at', new Date(Date.now() + (change.delayMs ?? 0)));
+    if (change.attempt !== undefined) sets.step_attempt = change.attempt;
+    sets.next_attempt_at = new Date(Date.now() + (change.delayMs ?? 0));
     if (change.state) {
-      add('state', change.state);
-      if (!['queued', 'running'].includes(change.state)) sets.push('finished_at = now()');
+      sets.state = change.state;
+      if (!['queued', 'running'].includes(change.state)) raw.push('finished_at = now()');
     }
     if (change.failure) {
-      add('failed_step', change.failure.step);
-      add('failure_reason', change.failure.reason);
-      add('cleaned_up', change.failure.cleanedUp);
+      sets.failed_step = change.failure.step;
+      sets.failure_reason = change.failure.reason;
+      sets.cleaned_up = change.failure.cleanedUp;
     }
-    const result = await tx.query(
-      `UPDATE builder.builds SET ${sets.join(', ')} WHERE id = $1 AND (lease_owner = $2 OR lease_owner IS NULL) RETURNING id`,
-      values,
-    );
-    return returnedRows(result).length === 1;
+    await buildLeases.update(tx, build.id, leaseOf(build), sets, { raw });
   }
 
   async recordStep(

@@ -27,6 +27,20 @@ export const builderConfigSchema = z.object({
   /** Upper bound for any single step; customise uses the recipe's own timeout. */
   BUILD_STEP_TIMEOUT_S: env.int(1800, 1),
   BUILD_IMAGE_TIMEOUT_S: env.int(7200, 1),
+  /**
+   * How long after creating an instance, image or command "not found" means "not visible yet"
+   * (EC2 and SSM are eventually consistent) rather than a failure.
+   */
+  BUILD_VISIBILITY_WINDOW_S: env.int(120, 1),
+  /** Longest command output (masked first) kept in a failure reason, an event or the audit. */
+  BUILD_OUTPUT_MAX_CHARS: env.int(2000, 100),
+  /** Run the janitor's periodic sweep in this replica (one replica sweeps at a time). */
+  JANITOR_ENABLED: env.bool(true),
+  JANITOR_INTERVAL_S: env.int(3600, 1),
+  /** Tagged resources of a build the builder does not know are removed once older than this. */
+  JANITOR_GRACE_S: env.int(86_400, 0),
+  /** Removals per sweep at most; the rest wait for the next sweep. */
+  JANITOR_MAX_REMOVALS: env.int(200, 1),
 });
 
 export type BuilderConfig = z.infer<typeof builderConfigSchema>;

@@ -124,6 +124,14 @@ export const buildRecipeSchema = z
       })
       .strict()
       .default({ enabled: true, timeoutMinutes: 15 }),
+    /**
+     * Checks run through SSM on the test instance once its status checks pass, in order; a
+     * failing one fails the build and the image is removed. Optional: older specs stay valid.
+     */
+    testSteps: z
+      .array(z.object({ name: z.string().min(1), run: z.string().min(1) }).strict())
+      .max(50)
+      .optional(),
   })
   .strict();
 

@@ -5,6 +5,8 @@ import { Ec2Error, Ec2Gateway } from '@ami/aws';
 import { versionDay } from '@ami/contracts';
 import type { Build } from '../build.types.js';
 import { BuildsRepository } from '../builds.repository.js';
+import { APP_CONFIG } from '@ami/config';
+import type { BuilderConfig } from '../../config/builder.config.js';
 import { toBlockDeviceMappings } from './block-devices.js';
 import { BuildStepHandler, StepResult, buildTags } from './step.types.js';
 
@@ -12,6 +14,9 @@ import { BuildStepHandler, StepResult, buildTags } from './step.types.js';
  * Creates the image from the stopped instance under a deterministic name
  * (ami-factory/<family>/<version>). The version is fixed before the call, so a retried or
  * repeated CreateImage meets InvalidAMIName.Duplicate and adopts the image it already made.
+ * Right after CreateImage the by-name lookup may not show the image yet (eventual
+ * consistency): the step then waits and looks again within the visibility window, rather
+ * than failing and leaving a half-made AMI and its snapshots behind.
  */
 @Injectable()
 export class CreateImageStep implements BuildStepHandler {
@@ -20,6 +25,7 @@ export class CreateImageStep implements BuildStepHandler {
     @Inject(Ec2Gateway) private readonly ec2: Ec2Gateway,
     @Inject(BuildsRepository) private readonly builds: BuildsRepository,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: BuilderConfig,
   ) {}
 
   async run(build: Build): Promise<StepResult> {
@@ -65,7 +71,12 @@ export class CreateImageStep implements BuildStepHandler {
         Owners: ['self'],
         Filters: [{ Name: 'name', Values: [name] }],
       });
-      if (!existing?.ImageId) throw error;
+      if (!existing?.ImageId) {
+        const sinceS = (Date.now() - new Date(build.stepStartedAt).getTime()) / 1000;
+        if (sinceS < this.config.BUILD_VISIBILITY_WINDOW_S)
+          return { kind: 'wait', delayMs: this.config.BUILD_POLL_INTERVAL_MS };
+        throw error;
+      }
       imageId = existing.ImageId;
     }
     return { kind: 'next', next: 'wait-image', patch: { imageId }, detail: { imageId, name } };

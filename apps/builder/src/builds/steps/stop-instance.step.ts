@@ -4,7 +4,7 @@ import { Ec2Gateway } from '@ami/aws';
 import { APP_CONFIG } from '@ami/config';
 import type { BuilderConfig } from '../../config/builder.config.js';
 import type { Build } from '../build.types.js';
-import { instanceState } from './instance-state.js';
+import { instanceState, stillInvisible } from './instance-state.js';
 import { BuildStepHandler, StepFailure, StepResult } from './step.types.js';
 
 /** Stops the build instance (for a consistent image) and waits until it is stopped. */
@@ -19,6 +19,11 @@ export class StopInstanceStep implements BuildStepHandler {
   async run(build: Build): Promise<StepResult> {
     const region = build.recipe.region;
     const state = await instanceState(this.ec2, region, build.instanceId!);
+    // Another replica may have seen the new instance while this one's EC2 view still lags.
+    if (state === null) {
+      stillInvisible(build, this.config.BUILD_VISIBILITY_WINDOW_S, `instance ${build.instanceId}`);
+      return { kind: 'wait', delayMs: this.config.BUILD_POLL_INTERVAL_MS };
+    }
     if (state === 'stopped') return { kind: 'next', next: 'create-image' };
     if (state === 'running' || state === 'pending')
       await this.ec2.send(region, new StopInstancesCommand({ InstanceIds: [build.instanceId!] }));
