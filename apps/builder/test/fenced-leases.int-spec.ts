@@ -13,6 +13,7 @@ import {
   testKafka,
   uniqueName,
   waitReady,
+  sourceFor,
 } from '@ami/testing';
 import { FAST_BUILDER_ENV, familySpec, TEST_VISIBILITY_MS } from './builder-harness.js';
 
@@ -81,7 +82,7 @@ describe('two builders, a lease shorter than a step (fenced leases)', () => {
     const event = createEnvelope(
       'ami.family-spec.applied',
       { family, specVersion: 1, digest: digestOf(spec.spec), spec: spec.spec, appliedBy: 'test' },
-      { source: '/test' },
+      { source: sourceFor('ami.family-spec.applied') },
     );
     await producer.send({
       topic: EventCatalog['ami.family-spec.applied'].topic,
