@@ -58,7 +58,14 @@ export const SERVICE_BUS_RIGHTS: Record<BusService, ServiceBusRights> = {
   },
   permissions: {
     publishes: [Topics.LaunchPermissions],
-    consumes: [Topics.Copies, Topics.Builds, Topics.FamilySpecs, Topics.CatalogVersions],
+    // Lifecycle: a deprecated or disabled version is not newly shared.
+    consumes: [
+      Topics.Copies,
+      Topics.Builds,
+      Topics.FamilySpecs,
+      Topics.CatalogVersions,
+      Topics.Lifecycle,
+    ],
     requestsRebuilds: false,
   },
   'maintenance-scanner': {
