@@ -88,7 +88,13 @@ for app in $FUZZ_SERVICES; do
   rc=$?
   set -e
   tail -n 25 "$FUZZ_DIR/$app.out" | sed "s/^/[fuzz $app] /"
-  ((rc == 0)) || { status=1; say "$app: FAILED (full output: $FUZZ_DIR/$app.out)"; }
+  if ((rc != 0)); then
+    status=1
+    # What failed and how to reproduce it, and what the service logged as errors meanwhile.
+    sed '/^=* SUMMARY =*$/q' "$FUZZ_DIR/$app.out" | tail -n 60 | sed "s/^/[fuzz $app] /"
+    grep -E '"level":(50|60)' "$FUZZ_DIR/$app.log" | tail -n 5 | cut -c1-2000 | sed "s/^/[fuzz $app log] /" || true
+    say "$app: FAILED (full output: $FUZZ_DIR/$app.out, service log: $FUZZ_DIR/$app.log)"
+  fi
   ops=$(grep -m1 -oE 'Tested: [0-9]+' "$FUZZ_DIR/$app.out" || true)
   cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
   summary+=("$app: ${ops#Tested: } operations, $cases")

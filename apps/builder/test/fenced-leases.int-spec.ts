@@ -153,19 +153,23 @@ describe('two builders, a lease shorter than a step (fenced leases)', () => {
     async () => {
       const family = uniqueName('fence-stale');
       await startBuild(family);
-      // The holder is inside its slow StopInstances call (or about to make it): freeze it there.
-      const holder = await eventually(
-        async () => {
-          const row = await build(family);
-          return row?.step === 'stop-instance' && Boolean(row.lease_owner);
-        },
+      // Freeze the holder inside its slow StopInstances call: its proxy holds the request (the
+      // latency rule fired), and the answer will wait for it in the socket.
+      const inside = async () => {
+        for (const b of builders)
+          if ((await b.fidelity.faults()).some((r) => r.kind === 'latency' && r.hits > 0)) return b;
+        return undefined;
+      };
+      await eventually(
+        async () => (await inside()) !== undefined,
         60_000,
-        'a builder to hold the build at stop-instance',
-      ).then(() => build(family));
-      const pid = Number(String(holder.lease_owner).split(':')[1]);
-      const stale = builders.find((b) => b.process.child.pid === pid)!;
-      expect(stale).toBeDefined();
+        'a builder to be inside its slow StopInstances call',
+      );
+      const stale = (await inside())!;
+      const holder = await build(family);
       stale.process.child.kill('SIGSTOP');
+      expect(holder.step).toBe('stop-instance');
+      expect(Number(String(holder.lease_owner).split(':')[1])).toBe(stale.process.child.pid);
       // When it wakes, its StopInstances will have reached moto and then failed: the old code
       // would clean up (deregistering the image the other builder made) and fail the build.
       await stale.fidelity.addFault({

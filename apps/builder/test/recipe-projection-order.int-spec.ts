@@ -9,7 +9,7 @@ import {
   PayloadOf,
 } from '@ami/contracts';
 import type { CloudEvent } from '@ami/contracts';
-import { eventually, startServiceForTest, testKafka, uniqueName } from '@ami/testing';
+import { eventually, sourceFor, startServiceForTest, testKafka, uniqueName } from '@ami/testing';
 import { BuilderModule } from '../src/builder.module.js';
 import { configureBuilder } from '../src/configure-builder.js';
 
@@ -40,7 +40,7 @@ describe("the builder's projection of channel moves and copies refuses stale fac
   });
 
   const fact = <T extends EventType>(type: T, data: PayloadOf<T>, time: Date) =>
-    createEnvelope(type, data, { source: '/catalog', time });
+    createEnvelope(type, data, { source: sourceFor(type), time });
   const send = async (...events: CloudEvent[]) => {
     for (const event of events) {
       await producer.send({

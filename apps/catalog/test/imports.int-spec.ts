@@ -6,7 +6,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
-import { testEnv, uniqueName } from '@ami/testing';
+import { eventually, testEnv, uniqueName } from '@ami/testing';
 import { CatalogHarness, startCatalog } from './catalog-harness.js';
 import { baseSpec } from './fixtures.js';
 
@@ -51,11 +51,24 @@ describe('catalog import of AMIs built elsewhere (EC2 emulator through the fidel
 
     const family = uniqueName('adopted');
     await catalog.http('POST', '/v1/specs', { body: baseSpec(family) });
-    const result = await catalog.http('POST', `/v1/families/${family}/imports`, {
-      body: { region: 'us-east-1', imageIds: [amazon.ImageId, own.ImageId] },
-    });
-    expect(result.status).toBe(201);
-    const byImage = Object.fromEntries(result.body.imported.map((i: any) => [i.imageId, i]));
+    // Right after CreateImage, EC2 may not show the new image yet (the proxy hides it for a
+    // while): the import names it in notFound, and a later import takes it.
+    const body = {
+      region: 'us-east-1',
+      imageIds: [amazon.ImageId, own.ImageId, 'ami-0000000000000dead'],
+    };
+    const byImage: Record<string, any> = {};
+    await eventually(
+      async () => {
+        const result = await catalog.http('POST', `/v1/families/${family}/imports`, { body });
+        expect(result.status).toBe(201);
+        expect(result.body.notFound).toContain('ami-0000000000000dead');
+        for (const i of result.body.imported) byImage[i.imageId] = i;
+        return own.ImageId! in byImage;
+      },
+      30_000,
+      'the new image to be imported',
+    );
     expect(byImage[amazon.ImageId!]).toMatchObject({ ownerType: 'amazon', rootDeviceType: 'ebs' });
     expect(byImage[own.ImageId!]).toMatchObject({ ownerType: 'self', rootDeviceType: 'ebs' });
     expect(byImage[own.ImageId!].version).toMatch(/^\d{4}\.\d{2}\.\d{2}-i\d+$/);
@@ -73,7 +86,7 @@ describe('catalog import of AMIs built elsewhere (EC2 emulator through the fidel
     const again = await catalog.http('POST', `/v1/families/${family}/imports`, {
       body: { region: 'us-east-1', imageIds: [own.ImageId] },
     });
-    expect(again.body).toEqual({ imported: [], skipped: [own.ImageId] });
+    expect(again.body).toEqual({ imported: [], skipped: [own.ImageId], notFound: [] });
   });
 
   it('rejects an import without ids or filter, and a filter without owners', async () => {

@@ -24,6 +24,8 @@ export interface FidelityForTest {
   /** POST /_fidelity/faults: e.g. `{ action: 'RunInstances', kind: 'drop', when: 'after', count: 1 }`. */
   addFault(rule: FaultRuleInput): Promise<FaultRule[]>;
   clearFaults(): Promise<void>;
+  /** GET /_fidelity/faults: the rules in force, each with how often it fired (`hits`). */
+  faults(): Promise<FaultRule[]>;
   counters(): Promise<CountersSnapshot>;
   resetCounters(): Promise<void>;
   /** Forgets the proxy's state; moto is left alone unless asked (other tests share it). */
@@ -71,6 +73,7 @@ export async function startFidelityForTest(
     configure: (patch) => control<FidelityConfig>('PUT', 'config', patch),
     addFault: async (rule) => (await control<{ rules: FaultRule[] }>('POST', 'faults', rule)).rules,
     clearFaults: async () => void (await control('DELETE', 'faults')),
+    faults: async () => (await control<{ rules: FaultRule[] }>('GET', 'faults')).rules,
     counters: () => control<CountersSnapshot>('GET', 'counters'),
     resetCounters: async () => void (await control('POST', 'counters/reset')),
     reset: async ({ moto = false } = {}) => void (await control('POST', `reset?moto=${moto}`)),

@@ -9,6 +9,15 @@ export interface StepTiming {
   seconds: number | null;
 }
 
+/**
+ * A build as lists and commands answer it: the worker's bookkeeping (its lease, when it last
+ * created an AWS resource) stays inside.
+ */
+export function buildView(build: Build) {
+  const { lease: _lease, resourceCreatedAt: _created, ...view } = build;
+  return view;
+}
+
 /** A build as the API shows it: with its step history and the time spent in each step. */
 export function withSteps(build: Build, steps: StepRecord[]) {
   const timings: StepTiming[] = [];
@@ -40,6 +49,6 @@ export function withSteps(build: Build, steps: StepRecord[]) {
       : null;
     if (!open) timings.push(timing);
   }
-  const { recipe: _recipe, sourceSpec: _sourceSpec, ...rest } = build;
+  const { recipe: _recipe, sourceSpec: _sourceSpec, ...rest } = buildView(build);
   return { ...rest, steps: timings };
 }

@@ -6,7 +6,7 @@ import type { Actor } from '@ami/auth';
 import { ApiAnswers, AppError, parsePageRequest, TIME_KEY, toPage } from '@ami/runtime';
 import { BuildCommands } from './build-commands.use-case.js';
 import { BuildsRepository } from './builds.repository.js';
-import { withSteps } from './build-view.js';
+import { buildView, withSteps } from './build-view.js';
 import {
   buildIdParam,
   buildPage,
@@ -34,11 +34,12 @@ export class BuildsHttpController {
   @ApiAnswers({ description: 'a page of builds', schema: buildPage })
   async list(@Query({ schema: listBuildsQuery }) query: z.output<typeof listBuildsQuery>) {
     const page = parsePageRequest(query.limit, query.cursor, { key: BUILD_CURSOR });
-    return toPage(
+    const builds = toPage(
       await this.builds.list(page, { family: query.family, state: query.state }),
       page,
       (b) => `${new Date(b.createdAt).toISOString()}|${b.id}`,
     );
+    return { ...builds, items: builds.items.map(buildView) };
   }
 
   @Get(':id')
@@ -74,8 +75,8 @@ export class BuildsHttpController {
     { status: 202, description: 'the build, cancel requested', schema: buildSchema },
     { 404: 'no such build', 409: 'the build has finished' },
   )
-  cancel(@Param('id', buildIdParam) id: string, @CurrentActor() actor: Actor) {
-    return this.commands.cancel(id, actor.name);
+  async cancel(@Param('id', buildIdParam) id: string, @CurrentActor() actor: Actor) {
+    return buildView(await this.commands.cancel(id, actor.name));
   }
 
   @Post(':id/retry')

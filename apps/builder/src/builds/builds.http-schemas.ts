@@ -71,6 +71,11 @@ const buildFields = {
   version: z.string().nullable(),
   snapshotIds: z.array(z.string()),
   testInstanceId: z.string().nullable(),
+  testStepIndex: z
+    .number()
+    .int()
+    .meta({ description: "which of the recipe's testSteps runs next on the test instance" }),
+  testCommandId: z.string().nullable(),
   failedStep: z.string().nullable(),
   failureReason: z.string().nullable(),
   cleanedUp: z.array(z.string()),

@@ -30,7 +30,8 @@ export interface ImportedImage {
 /**
  * Adopts AMIs built elsewhere (by id, or by a filter with owners) into a family, one version
  * per image, classified by owner type and root device type, so retention and sharing apply to
- * them too. An image already in the catalog is skipped.
+ * them too. An image already in the catalog is skipped; an id EC2 does not show is named in
+ * `notFound` (a new image can take a moment to appear: import it again then).
  */
 @Injectable()
 export class ImportImages {
@@ -47,7 +48,7 @@ export class ImportImages {
 
   async execute(
     command: ImportImagesCommand,
-  ): Promise<{ imported: ImportedImage[]; skipped: string[] }> {
+  ): Promise<{ imported: ImportedImage[]; skipped: string[]; notFound: string[] }> {
     if (!(await this.families.get(command.family)))
       throw AppError.notFound(`family ${command.family} not found`);
     const images = await this.find(command);
@@ -135,9 +136,13 @@ export class ImportImages {
       }
       await this.invalidation.notify(tx, command.family);
     });
+    // An id asked for and not seen: a typo, another account's private image, or one so new
+    // that EC2 does not show it yet (eventual consistency). Said, never silently dropped.
+    const seen = new Set(images.map((i) => i.ImageId!));
     return {
       imported,
       skipped: images.filter((i) => known.has(i.ImageId!)).map((i) => i.ImageId!),
+      notFound: (command.imageIds ?? []).filter((id) => !seen.has(id)),
     };
   }
 

@@ -57,6 +57,10 @@ const importResult = z.object({
     }),
   ),
   skipped: z.array(z.string()).meta({ description: 'image ids already in the catalog' }),
+  notFound: z.array(z.string()).meta({
+    description:
+      'image ids asked for that EC2 does not show in the region (a typo, not shared with this account, or too new to be seen yet: import again)',
+  }),
 });
 
 @ApiTags('imports')
