@@ -72,7 +72,8 @@ describe('two builders, a lease shorter than a step (fenced leases)', () => {
   const build = async (family: string) =>
     (await db.query('SELECT * FROM builder.builds WHERE family = $1', [family])).rows[0];
 
-  async function startBuild(family: string) {
+  /** `slowStops`: how many StopInstances calls each proxy holds for 6 s (every one if unset). */
+  async function startBuild(family: string, slowStops?: number) {
     const spec = validateFamilySpec(
       familySpec(family, { build: { region: 'us-east-1', testLaunch: { enabled: false } } }),
     );
@@ -101,7 +102,7 @@ describe('two builders, a lease shorter than a step (fenced leases)', () => {
         action: 'StopInstances',
         kind: 'latency',
         latencyMs: 6000,
-        count: 1,
+        ...(slowStops ? { count: slowStops } : {}),
       });
     await Promise.all(builders.map((b) => b.fidelity.resetCounters()));
     const token = await mintToken({
@@ -132,7 +133,7 @@ describe('two builders, a lease shorter than a step (fenced leases)', () => {
     { timeout: 120_000 },
     async () => {
       const family = uniqueName('fence-renew');
-      await startBuild(family);
+      await startBuild(family, 1);
       const done = await eventually(
         async () => ['succeeded', 'failed'].includes((await build(family))?.state),
         90_000,
@@ -153,8 +154,9 @@ describe('two builders, a lease shorter than a step (fenced leases)', () => {
     async () => {
       const family = uniqueName('fence-stale');
       await startBuild(family);
-      // Freeze the holder inside its slow StopInstances call: its proxy holds the request (the
-      // latency rule fired), and the answer will wait for it in the socket.
+      // Freeze the holder inside its slow StopInstances call: its proxy holds the request (its
+      // latency rule, which stays for every call, has fired), and the answer will wait for it
+      // in the socket.
       const inside = async () => {
         for (const b of builders)
           if ((await b.fidelity.faults()).some((r) => r.kind === 'latency' && r.hits > 0)) return b;

@@ -155,4 +155,27 @@ describe('janitor: finds and removes what builds left behind', () => {
       ).toEqual([]);
     },
   );
+
+  it('sweeps the regions EC2 answers for and names the ones it does not', async () => {
+    // A region name that passes the spec's pattern but that EC2 has never heard of.
+    const family = uniqueName('janitor-nowhere');
+    await builder.applySpec(familySpec(family, { build: { region: 'aa-a-0' } }));
+    await eventually(
+      async () =>
+        (await builder.db.query('SELECT 1 FROM builder.family_recipes WHERE family = $1', [family]))
+          .length === 1,
+      10_000,
+      'the recipe in aa-a-0 projected',
+    );
+    const report = (await sweep(true).finally(() =>
+      builder.db.query('DELETE FROM builder.family_recipes WHERE family = $1', [family]),
+    )) as unknown as {
+      regions: string[];
+      unreachable: Array<{ region: string; reason: string }>;
+    };
+    expect(report.unreachable.map((u) => u.region)).toEqual(['aa-a-0']);
+    expect(report.unreachable[0]!.reason).toMatch(/aa-a-0/);
+    expect(report.regions).toContain('us-east-1');
+    expect(report.regions).not.toContain('aa-a-0');
+  });
 });

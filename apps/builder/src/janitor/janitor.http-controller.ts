@@ -1,12 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
-import { parseInput } from '@ami/runtime';
+import { ApiAnswers } from '@ami/runtime';
 import { Janitor } from './janitor.service.js';
-
-const sweepBody = z.object({ dryRun: z.boolean().default(true) }).strict();
+import { sweepBody, sweepReport } from './janitor.http-schemas.js';
 
 @ApiTags('janitor')
 @Controller('v1/janitor')
@@ -20,8 +19,14 @@ export class JanitorHttpController {
     summary:
       'Sweeps for resources tagged with a build id that failed builds left behind; dryRun (the default) only lists them',
   })
-  sweep(@Body() body: unknown, @CurrentActor() actor: Actor) {
-    const { dryRun } = parseInput(sweepBody, body ?? {});
+  @ApiAnswers({
+    description: 'what was found (and, unless a dry run, removed); regions EC2 did not answer for',
+    schema: sweepReport,
+  })
+  sweep(
+    @Body({ schema: sweepBody }) { dryRun }: z.output<typeof sweepBody>,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.janitor.sweep({ dryRun, actor: actor.name });
   }
 }

@@ -21,9 +21,17 @@ export interface SweepFinding extends Leftover {
   result?: 'removed' | 'gone' | 'skipped' | 'failed';
 }
 
+/** A region the sweep could not look at, and what EC2 answered; the others are still swept. */
+export interface UnreachableRegion {
+  region: string;
+  reason: string;
+}
+
 export interface SweepReport {
   dryRun: boolean;
+  /** The regions swept: the builder's own and every region a recipe or build names. */
   regions: string[];
+  unreachable: UnreachableRegion[];
   /** Tagged resources looked at. */
   examined: number;
   findings: SweepFinding[];
@@ -52,11 +60,21 @@ export class Janitor {
 
   async sweep(options: { dryRun: boolean; actor: string }): Promise<SweepReport> {
     const regions = await this.regions();
-    const leftovers = (await Promise.all(regions.map((r) => this.tagged(r)))).flat();
+    const looked = await Promise.allSettled(regions.map((r) => this.tagged(r)));
+    const unreachable: UnreachableRegion[] = [];
+    const leftovers = looked.flatMap((result, i) => {
+      if (result.status === 'fulfilled') return result.value;
+      const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
+      unreachable.push({ region: regions[i]!, reason });
+      return [];
+    });
+    if (unreachable.length)
+      this.logger.warn({ unreachable }, 'janitor could not sweep some regions');
     const findings = await this.judge(leftovers);
     const report: SweepReport = {
       dryRun: options.dryRun,
-      regions,
+      regions: regions.filter((r) => !unreachable.some((u) => u.region === r)),
+      unreachable,
       examined: leftovers.length,
       findings,
     };
