@@ -10,7 +10,7 @@ import { ScratchSchema, testKafkaConnection, uniqueName } from '@ami/testing';
 export async function startEffectConsumer(
   db: ScratchSchema,
   runId: string,
-  opts: { maxMessageBytes?: number } = {},
+  opts: { maxMessageBytes?: number; groupId?: string; startNewGroupAtEnd?: boolean } = {},
 ) {
   await db.dataSource.query(
     `CREATE TABLE IF NOT EXISTS "${db.schema}".effects (event_id text PRIMARY KEY, family text NOT NULL, seq int NOT NULL, applied int NOT NULL)`,
@@ -18,7 +18,8 @@ export async function startEffectConsumer(
   const unknownTypes: string[] = [];
   const server = new KafkaEventServer({
     kafka: createKafka(testKafkaConnection('effect-consumer')),
-    groupId: uniqueName('effects'),
+    groupId: opts.groupId ?? uniqueName('effects'),
+    startNewGroupAtEnd: opts.startNewGroupAtEnd,
     dataSource: db.dataSource,
     schema: db.schema,
     logger: pino({ level: 'silent' }),

@@ -12,6 +12,12 @@ import { EventContext, PermanentEventError } from './event-context.js';
 import { RetryPolicy, retryDelay } from './retry-policy.js';
 import { isTransientInfrastructureError } from './transient-errors.js';
 
+interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface KafkaEventServerOptions {
   kafka: Kafka;
   groupId: string;
@@ -76,10 +82,20 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           maxBytesPerPartition: this.options.maxMessageBytes + 64 * 1024,
         });
         await this.consumer.connect();
+        let startAt: PartitionOffset[] = [];
         await this.retryRetriable('subscribing', async () => {
-          if (this.options.startNewGroupAtEnd) await this.startAtEndIfNew(topics);
+          if (this.options.startNewGroupAtEnd) startAt = await this.endOffsetsIfNew(topics);
           await this.consumer!.subscribe({ topics, fromBeginning: true });
         });
+        if (startAt.length) {
+          // Seek on the first join, before the first fetch: nothing older is read, nothing
+          // published after the end offsets were taken is missed (seeking commits the offset).
+          const consumer = this.consumer;
+          const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+            off();
+            for (const at of startAt) consumer.seek(at);
+          });
+        }
         await this.consumer.run({
           autoCommit: true,
           autoCommitInterval: 1000,
@@ -120,16 +136,28 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 
   private readonly handlers = new Map<string, RunItem['handler']>();
 
-  /** Commits the topics' end offsets for a group that has none yet (tests, benchmarks). */
-  private async startAtEndIfNew(topics: string[]): Promise<void> {
+  /**
+   * For a group that has committed nothing yet on a topic (tests, benchmarks): where that
+   * topic ends now, to seek to once the consumer has joined. One quick metadata call per
+   * topic; kafkajs's admin.resetOffsets would join a throwaway consumer per topic (seconds
+   * each) and, asked for "latest", commit the logical offset -1, which reads from the start.
+   */
+  private async endOffsetsIfNew(topics: string[]): Promise<PartitionOffset[]> {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
       const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
-      for (const { topic, partitions } of committed) {
-        if (partitions.every((p) => p.offset === '-1'))
-          await admin.resetOffsets({ groupId: this.options.groupId, topic, earliest: false });
-      }
+      const fresh = committed.filter((t) => t.partitions.every((p) => p.offset === '-1'));
+      const ends = await Promise.all(
+        fresh.map(async ({ topic }) =>
+          (await admin.fetchTopicOffsets(topic)).map((p) => ({
+            topic,
+            partition: p.partition,
+            offset: p.high,
+          })),
+        ),
+      );
+      return ends.flat();
     } finally {
       await admin.disconnect();
     }
