@@ -95,7 +95,8 @@ describe('a built version copied to 4 regions, in the catalog and resolvable the
         return Object.keys(resolved).length === REGIONS.length;
       },
       150_000,
-      `the version to resolve in ${REGIONS.join(', ')} (so far: ${Object.keys(resolved).join(', ')})`,
+      () =>
+        `the version to resolve in ${REGIONS.join(', ')} (so far: ${Object.keys(resolved).join(', ') || 'none'})`,
     );
     const version = resolved['us-east-1'].version;
     const versionView = await call(

@@ -96,14 +96,16 @@ export async function collect(
 export async function eventually(
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 30_000,
-  what = 'condition',
+  /** What is awaited; a function is asked at the timeout, so it can say how far things got. */
+  what: string | (() => string) = 'condition',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  const said = typeof what === 'function' ? what() : what;
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${said}`);
 }
 
 /**
