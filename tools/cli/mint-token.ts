@@ -6,16 +6,30 @@ import { isRole, mintToken, ROLES } from '@ami/auth';
  * Prints an HS256 token signed with AUTH_JWT_SECRET, for local use and tests only.
  */
 const usage = `usage: npm run token -- --role <${ROLES.join('|')}> --sub <subject> [--expires 1h] [--name <display name>] [--issuer <iss>] [--audience <aud>]`;
-const { values } = parseArgs({
-  options: {
-    role: { type: 'string', multiple: true, default: [] },
-    sub: { type: 'string' },
-    expires: { type: 'string', default: '1h' },
-    name: { type: 'string' },
-    issuer: { type: 'string', default: process.env.AUTH_ISSUER },
-    audience: { type: 'string', default: process.env.AUTH_AUDIENCE || 'ami-factory' },
-  },
-});
+const OPTIONS = {
+  role: { type: 'string', multiple: true, default: [] as string[] },
+  sub: { type: 'string' },
+  expires: { type: 'string', default: '1h' },
+  name: { type: 'string' },
+  issuer: { type: 'string', default: process.env.AUTH_ISSUER },
+  audience: { type: 'string', default: process.env.AUTH_AUDIENCE || 'ami-factory' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+const parsed = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (error) {
+    // an unknown option or a missing value: say which, with the usage, not a stack trace
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+})();
+const { values } = parsed;
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
 const secret = process.env.AUTH_JWT_SECRET;
 const roles = values.role.flatMap((r) => r.split(','));
 const unknown = roles.filter((r) => !isRole(r));

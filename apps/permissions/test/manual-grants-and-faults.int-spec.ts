@@ -75,21 +75,27 @@ describe('manual grants, bad input and faults', () => {
       reason: 'vendor trial',
     });
     expect(res.status).toBe(201);
+    // The image's permissions and its snapshot's are two calls: wait for both.
+    const both = async () => ({
+      image: await h.launchPermissions(copy.region, copy.imageId),
+      snapshot: await h.snapshotPermissions(copy.region, copy.snapshotIds[0]!),
+    });
+    let seen = await both();
     await eventually(
-      async () => (await h.launchPermissions(copy.region, copy.imageId)).includes(C),
+      async () => (seen = await both()).image.includes(C) && seen.snapshot.includes(C),
       15_000,
-      'the grant',
+      () => `the grant on the image and its snapshot (so far ${JSON.stringify(seen)})`,
     );
-    expect(await h.snapshotPermissions(copy.region, copy.snapshotIds[0]!)).toEqual([A, C]);
+    expect(seen).toEqual({ image: [A, C], snapshot: [A, C] });
     await h.http('POST', `/v1/families/${family}/reconcile`, {}, 'operator');
     await h.settled(family, 1);
     expect(await h.launchPermissions(copy.region, copy.imageId)).toEqual([A, C]);
     await eventually(
-      async () => !(await h.launchPermissions(copy.region, copy.imageId)).includes(C),
+      async () => !(seen = await both()).image.includes(C) && !seen.snapshot.includes(C),
       20_000,
-      'the expiry',
+      () => `the expiry on the image and its snapshot (so far ${JSON.stringify(seen)})`,
     );
-    expect(await h.snapshotPermissions(copy.region, copy.snapshotIds[0]!)).toEqual([A]);
+    expect(seen).toEqual({ image: [A], snapshot: [A] });
     await events.waitFor((m) => {
       const actions = dataOf(m, AUDIT_RECORDED, family).map((a) => a.action);
       return (
