@@ -154,6 +154,21 @@ describe('clients generated from the OpenAPI documents type-check against real a
         path2: '/v1/families?limit=0&cursor=%00',
       },
       { path: '/health/live', method: 'get', status: 200, path2: '/health/live', public: true },
+      // What Fastify's router refuses before any handler is problem+json, and documented.
+      {
+        path: '/v1/families/{family}',
+        method: 'get',
+        status: 414,
+        media: 'application/problem+json',
+        path2: `/v1/families/${'a'.repeat(150)}`,
+      },
+      {
+        path: '/v1/families/{family}',
+        method: 'get',
+        status: 400,
+        media: 'application/problem+json',
+        path2: '/v1/families/%E0%A4%A',
+      },
     ];
     const seen: Array<{
       path: string;

@@ -6,7 +6,7 @@ import { APP_CONFIG, CommonConfig, ConfigError } from '@ami/config';
 import { createEventServer } from '@ami/messaging';
 import { PinoNestLogger, ROOT_LOGGER, createLogger } from '@ami/observability';
 import { EdgeValidationPipe } from './api/edge-validation.pipe.js';
-import { ProblemDetailsFilter } from './problem-details.filter.js';
+import { ProblemDetailsFilter, routingProblem } from './problem-details.filter.js';
 
 export interface BootOptions {
   name: string;
@@ -24,7 +24,7 @@ export async function createServiceApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: 1_048_576 }),
+    new FastifyAdapter({ bodyLimit: 1_048_576, frameworkErrors: routingProblem }),
     {
       bufferLogs: true,
       abortOnError: false,

@@ -39,6 +39,33 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any handler (a path parameter
+ * over 100 characters: 414; a path that is not valid percent-encoding: 400) is answered as
+ * problem+json like everything else, instead of Fastify's own JSON.
+ */
+export function routingProblem(
+  error: Error & { statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 400;
+  const detail =
+    status === 414
+      ? 'a path parameter is longer than 100 characters'
+      : 'the path is not valid percent-encoded UTF-8';
+  reply
+    .status(status)
+    .header('content-type', 'application/problem+json')
+    .send({
+      type: 'about:blank',
+      title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
+      status,
+      detail,
+      instance: request.url,
+    });
+}
+
 function describe(exception: unknown): {
   status: number;
   detail: string;

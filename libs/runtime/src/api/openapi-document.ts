@@ -22,7 +22,8 @@ export interface OpenApiOptions {
  * from @ApiAnswers. Then every operation gets the answers it shares with all others, so the
  * document lists each status a caller can see:
  *   - public handlers (the guard's own mark) get `security: []`, the others 401, 403 and 503;
- *   - operations with parameters or a body get 400; with a body also 413 and 415;
+ *   - operations with parameters or a body get 400; with a body also 413 and 415; with path
+ *     parameters 414 (Fastify's router refuses one over 100 characters);
  *   - every operation gets 500 (only a bug answers it; the fuzzer fails on any 5xx).
  */
 export function buildOpenApiDocument(
@@ -83,6 +84,8 @@ function completeAnswers(operation: Operation, isPublic: boolean): void {
   }
   if (operation.parameters?.length || operation.requestBody)
     add(400, 'a parameter or the body is not valid; `errors` names each one');
+  if (operation.parameters?.some((p) => 'in' in p && p.in === 'path'))
+    add(414, 'a path parameter is longer than 100 characters');
   if (operation.requestBody) {
     add(413, 'the body is larger than 1 MiB');
     add(415, 'the body is in a media type the operation does not take');
