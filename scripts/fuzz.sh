@@ -99,5 +99,15 @@ for app in $FUZZ_SERVICES; do
   cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
   summary+=("$app: ${ops#Tested: } operations, $cases")
 done
+# The fuzzed builder runs no workers: the builds the fuzzer requested would otherwise wait in the
+# test database for the next run's builders (tests, benchmarks) to pick up and spend EC2 on.
+if [[ " $FUZZ_SERVICES " == *" builder "* ]]; then
+  source scripts/lib/pg.sh
+  PGPASSWORD=$BUILDER_DB_PASSWORD "$(pg_bin_dir)/psql" -qAt -h "$DB_HOST" -p "$DB_PORT" -U builder \
+    -d "$DB_NAME" -c "UPDATE builder.builds SET state = 'cancelled', finished_at = now(),
+      updated_at = now(), failure_reason = 'requested by the API fuzzer (its builder runs no workers)'
+      WHERE requested_by = 'fuzz' AND state IN ('queued', 'running')" >/dev/null ||
+    say "could not cancel the builds the fuzzer left queued"
+fi
 for line in "${summary[@]}"; do say "$line"; done
 exit $status
