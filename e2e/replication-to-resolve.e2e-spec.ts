@@ -81,8 +81,22 @@ describe('a built version copied to 4 regions, in the catalog and resolvable the
     expect(requested.status).toBe(202);
 
     const resolved: Record<string, any> = {};
+    // Where things stand, refreshed every few seconds, for the message if it times out.
+    let progress = 'nothing asked yet';
+    let progressAt = 0;
+    const lookAtProgress = async () => {
+      if (Date.now() - progressAt < 3000) return;
+      progressAt = Date.now();
+      const builds = await call(builder.url, 'GET', `/v1/builds?family=${family}`);
+      const copies = await call(replicator.url, 'GET', `/v1/copies?family=${family}`);
+      progress = JSON.stringify({
+        builds: builds.body.items?.map((b: any) => [b.state, b.step, b.failureReason]),
+        copies: copies.body.items?.map((c: any) => [c.region, c.state, c.failureReason]),
+      });
+    };
     await eventually(
       async () => {
+        await lookAtProgress();
         for (const region of REGIONS) {
           if (resolved[region]) continue;
           const r = await call(
@@ -96,7 +110,7 @@ describe('a built version copied to 4 regions, in the catalog and resolvable the
       },
       150_000,
       () =>
-        `the version to resolve in ${REGIONS.join(', ')} (so far: ${Object.keys(resolved).join(', ') || 'none'})`,
+        `the version to resolve in ${REGIONS.join(', ')} (so far: ${Object.keys(resolved).join(', ') || 'none'}; ${progress})`,
     );
     const version = resolved['us-east-1'].version;
     const versionView = await call(

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FamilyRecipesRepository } from '../recipes/family-recipes.repository.js';
 import { RecipesMessageController } from '../recipes/recipes.message-controller.js';
+import { AwaitingSpecRequests } from '../rebuild-requests/awaiting-spec.service.js';
 import { BuildCleanup } from './build-cleanup.js';
 import { BuildCommands } from './build-commands.use-case.js';
 import { BuildJournal } from './build-journal.js';
@@ -28,6 +29,7 @@ import { TestLaunchStep } from './steps/test-launch.step.js';
     FamilyRecipesRepository,
     BuildsRepository,
     RequestBuild,
+    AwaitingSpecRequests,
     BuildCommands,
     BuildJournal,
     BuildOutcomes,

@@ -15,12 +15,16 @@ export interface BuildRequest {
   idempotencyKey?: string | null;
   force?: boolean;
   retryOf?: string | null;
+  /** From Kafka: an unknown family may be a spec still on its way, so wait for it. */
+  awaitSpec?: boolean;
 }
 
 export type BuildRequestOutcome =
   | { outcome: 'build-started'; buildId: string }
   | { outcome: 'duplicate'; buildId: string; why: string }
-  | { outcome: 'rejected'; reason: string };
+  | { outcome: 'rejected'; reason: string }
+  /** Kept (rebuild_requests) until the family's spec arrives or REBUILD_SPEC_WAIT_S passes. */
+  | { outcome: 'awaiting-spec' };
 
 /**
  * Turns a rebuild request into a build, or explains why not: an unknown family or one without
@@ -43,8 +47,10 @@ export class RequestBuild {
     ]);
     const causedBy = { id: request.requestId, correlationid: request.correlationId };
     const family = await this.recipes.get(request.family, tx);
-    if (!family)
-      return this.reject(tx, request, `unknown family ${request.family}: apply its spec first`);
+    if (!family) {
+      if (request.awaitSpec) return { outcome: 'awaiting-spec' };
+      return this.reject(tx, request, unknownFamily(request.family));
+    }
     if (!family.recipe || !family.recipeDigest)
       return this.reject(tx, request, `family ${request.family} has no build recipe in its spec`);
     if (request.idempotencyKey) {
@@ -107,7 +113,8 @@ export class RequestBuild {
     return { outcome: 'build-started', buildId: id };
   }
 
-  private async reject(
+  /** Rejects with an event and an audit entry (also for a request whose spec never came). */
+  async reject(
     tx: EntityManager,
     request: BuildRequest,
     reason: string,
@@ -140,3 +147,5 @@ export class RequestBuild {
     return { outcome: 'rejected', reason };
   }
 }
+
+export const unknownFamily = (family: string) => `unknown family ${family}: apply its spec first`;

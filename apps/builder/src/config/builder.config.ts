@@ -34,6 +34,12 @@ export const builderConfigSchema = z.object({
   BUILD_VISIBILITY_WINDOW_S: env.int(120, 1),
   /** Longest command output (masked first) kept in a failure reason, an event or the audit. */
   BUILD_OUTPUT_MAX_CHARS: env.int(2000, 100),
+  /**
+   * A rebuild request for a family the builder has not heard of yet waits this long for its
+   * spec (a spec applied just before the request travels on another topic and may arrive
+   * second); then it is rejected.
+   */
+  REBUILD_SPEC_WAIT_S: env.int(60, 0),
   /** Run the janitor's periodic sweep in this replica (one replica sweeps at a time). */
   JANITOR_ENABLED: env.bool(true),
   JANITOR_INTERVAL_S: env.int(3600, 1),

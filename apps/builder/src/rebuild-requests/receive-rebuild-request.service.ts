@@ -46,6 +46,7 @@ export class ReceiveRebuildRequest {
       correlationId: event.correlationid,
       idempotencyKey: event.data.idempotencyKey,
       force: event.data.force,
+      awaitSpec: true,
     });
     await tx.save(
       tx.create(RebuildRequestEntity, {

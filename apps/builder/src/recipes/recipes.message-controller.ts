@@ -17,6 +17,7 @@ import type {
 } from '@ami/contracts';
 import { EventContext, OnEvent } from '@ami/messaging';
 import { MetricsService, ROOT_LOGGER } from '@ami/observability';
+import { AwaitingSpecRequests } from '../rebuild-requests/awaiting-spec.service.js';
 import { FamilyRecipesRepository } from './family-recipes.repository.js';
 
 /**
@@ -31,6 +32,7 @@ export class RecipesMessageController {
 
   constructor(
     @Inject(FamilyRecipesRepository) private readonly recipes: FamilyRecipesRepository,
+    @Inject(AwaitingSpecRequests) private readonly awaiting: AwaitingSpecRequests,
     @Inject(MetricsService) metrics: MetricsService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
@@ -54,6 +56,8 @@ export class RecipesMessageController {
       recipe: spec.build ?? null,
       recipeDigest: spec.build ? digestOf({ source: spec.source, build: spec.build }) : null,
     });
+    // Rebuild requests that arrived before this spec are decided now.
+    await this.awaiting.resume(ctx.tx, family);
   }
 
   @OnEvent(CHANNEL_MOVED)
