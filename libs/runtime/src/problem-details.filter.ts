@@ -25,18 +25,29 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (status === 500)
       this.logger?.error({ err: exception, url: request.url }, 'request failed: internal error');
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-    reply
-      .status(status)
-      .header('content-type', 'application/problem+json')
-      .send({
-        type: 'about:blank',
-        title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
-        status,
-        detail,
-        instance: request.url,
-        ...(errors.length ? { errors } : {}),
-      });
+    sendProblem(reply, request, status, detail, errors);
   }
+}
+
+/** RFC 9457 problem+json: the one shape of every HTTP refusal. */
+function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  detail: string,
+  errors: unknown[] = [],
+): void {
+  reply
+    .status(status)
+    .header('content-type', 'application/problem+json')
+    .send({
+      type: 'about:blank',
+      title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
+      status,
+      detail,
+      instance: request.url,
+      ...(errors.length ? { errors } : {}),
+    });
 }
 
 /**
@@ -54,16 +65,7 @@ export function routingProblem(
     status === 414
       ? 'a path parameter is longer than 100 characters'
       : 'the path is not valid percent-encoded UTF-8';
-  reply
-    .status(status)
-    .header('content-type', 'application/problem+json')
-    .send({
-      type: 'about:blank',
-      title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
-      status,
-      detail,
-      instance: request.url,
-    });
+  sendProblem(reply, request, status, detail);
 }
 
 function describe(exception: unknown): {

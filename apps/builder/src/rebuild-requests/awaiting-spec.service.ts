@@ -18,6 +18,7 @@ interface AwaitingRow {
 }
 
 const SWEEP_EVERY_MS = 2000;
+const COLUMNS = 'event_id, family, reason, requested_by, idempotency_key, force, correlation_id';
 
 /**
  * Rebuild requests that arrived before their family's spec (the spec travels on another topic
@@ -55,13 +56,13 @@ export class AwaitingSpecRequests implements OnModuleInit, OnModuleDestroy {
   /** The family's spec has just been stored (same transaction): decide what waited for it. */
   async resume(tx: EntityManager, family: string): Promise<void> {
     const rows: AwaitingRow[] = await tx.query(
-      `SELECT event_id, family, reason, requested_by, idempotency_key, force, correlation_id
+      `SELECT ${COLUMNS}
          FROM builder.rebuild_requests WHERE family = $1 AND outcome = 'awaiting-spec'
         ORDER BY received_at FOR UPDATE`,
       [family],
     );
     for (const row of rows) {
-      const outcome = await this.requestBuild.execute(tx, { ...this.requestOf(row) });
+      const outcome = await this.requestBuild.execute(tx, this.requestOf(row));
       await this.settle(tx, row, outcome.outcome, 'buildId' in outcome ? outcome.buildId : null);
     }
   }
@@ -70,7 +71,7 @@ export class AwaitingSpecRequests implements OnModuleInit, OnModuleDestroy {
   async expire(): Promise<void> {
     await this.db.transaction(async (tx) => {
       const rows: AwaitingRow[] = await tx.query(
-        `SELECT event_id, family, reason, requested_by, idempotency_key, force, correlation_id
+        `SELECT ${COLUMNS}
            FROM builder.rebuild_requests
           WHERE outcome = 'awaiting-spec' AND received_at < now() - make_interval(secs => $1)
           ORDER BY received_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
