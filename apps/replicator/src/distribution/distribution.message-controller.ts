@@ -10,7 +10,7 @@ import type {
 import { EventContext, OnEvent } from '@ami/messaging';
 import { PlanReplication } from '../copies/plan-replication.use-case.js';
 import { pickSource, removedRegions } from '../copies/plan-copies.js';
-import { DistributionsRepository } from './distributions.repository.js';
+import { DistributionsRepository, NO_TARGETS } from './distributions.repository.js';
 import { ReleaseRegions } from './release-regions.js';
 
 /**
@@ -37,6 +37,8 @@ export class DistributionMessageController {
       specVersion,
       regions: spec.distribution?.regions ?? [],
       kmsKeys: spec.distribution?.kmsKeys ?? {},
+      targets: spec.distribution?.targets ?? NO_TARGETS,
+      accounts: spec.distribution?.accounts ?? [],
     };
     if (!(await this.distributions.saveDistribution(ctx.tx, after))) return;
     await this.releases.release(

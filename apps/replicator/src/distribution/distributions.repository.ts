@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { DistributionAccount, DistributionTargets } from '@ami/contracts';
 import { returnedRows } from '@ami/persistence';
 
 /** The replicator's slice of a family spec. */
@@ -8,7 +9,22 @@ export interface FamilyDistribution {
   specVersion: number;
   regions: string[];
   kmsKeys: Record<string, string>;
+  /** SSM parameters and launch templates that follow the family's channels. */
+  targets: DistributionTargets;
+  /** Accounts that get owned copies. */
+  accounts: DistributionAccount[];
 }
+
+export const NO_TARGETS: DistributionTargets = { ssmParameters: [], launchTemplates: [] };
+
+export const toDistribution = (r: any): FamilyDistribution => ({
+  family: r.family,
+  specVersion: r.spec_version,
+  regions: r.regions,
+  kmsKeys: r.kms_keys,
+  targets: r.targets ?? NO_TARGETS,
+  accounts: r.accounts ?? [],
+});
 
 /** A version the replicator has heard of, and where images of it exist without a copy. */
 export interface KnownVersion {
@@ -46,21 +62,26 @@ export class DistributionsRepository {
     const rows = await tx.query('SELECT * FROM replicator.family_distributions WHERE family = $1', [
       family,
     ]);
-    const r = rows[0];
-    return r
-      ? { family: r.family, specVersion: r.spec_version, regions: r.regions, kmsKeys: r.kms_keys }
-      : null;
+    return rows[0] ? toDistribution(rows[0]) : null;
   }
 
   /** Saves a newer spec's distribution; an older or replayed one changes nothing (returns false). */
   async saveDistribution(tx: EntityManager, d: FamilyDistribution): Promise<boolean> {
     const result = await tx.query(
-      `INSERT INTO replicator.family_distributions (family, spec_version, regions, kms_keys) VALUES ($1, $2, $3, $4)
+      `INSERT INTO replicator.family_distributions (family, spec_version, regions, kms_keys, targets, accounts)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (family) DO UPDATE SET spec_version = EXCLUDED.spec_version, regions = EXCLUDED.regions,
-         kms_keys = EXCLUDED.kms_keys, updated_at = now()
+         kms_keys = EXCLUDED.kms_keys, targets = EXCLUDED.targets, accounts = EXCLUDED.accounts, updated_at = now()
        WHERE replicator.family_distributions.spec_version < EXCLUDED.spec_version
        RETURNING family`,
-      [d.family, d.specVersion, d.regions, JSON.stringify(d.kmsKeys)],
+      [
+        d.family,
+        d.specVersion,
+        d.regions,
+        JSON.stringify(d.kmsKeys),
+        JSON.stringify(d.targets),
+        JSON.stringify(d.accounts),
+      ],
     );
     return returnedRows(result).length === 1;
   }

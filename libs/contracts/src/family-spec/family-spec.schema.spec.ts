@@ -75,3 +75,97 @@ describe('family spec validation', () => {
     ]);
   });
 });
+
+describe('distribution targets and accounts', () => {
+  const base = {
+    name: 'web',
+    owner: 'o',
+    source: { amiId: 'ami-0123456789abcdef0' },
+  };
+
+  it('keeps old specs valid and defaults the targets to none', () => {
+    const result = validateFamilySpec({ ...base, distribution: { regions: ['eu-west-1'] } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec.distribution?.targets).toEqual({ ssmParameters: [], launchTemplates: [] });
+    expect(result.spec.distribution?.accounts).toEqual([]);
+  });
+
+  it('applies the defaults of SSM parameters, launch templates and accounts', () => {
+    const result = validateFamilySpec({
+      ...base,
+      distribution: {
+        regions: ['eu-west-1', 'us-east-1'],
+        targets: {
+          ssmParameters: [{}],
+          launchTemplates: [{ region: 'eu-west-1', launchTemplateName: 'web-fleet' }],
+        },
+        accounts: [{ accountId: '210987654321' }],
+      },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec.distribution?.targets.ssmParameters).toEqual([
+      { name: '/images/{family}/{channel}' },
+    ]);
+    expect(result.spec.distribution?.targets.launchTemplates).toEqual([
+      {
+        region: 'eu-west-1',
+        channel: 'prod',
+        launchTemplateName: 'web-fleet',
+        setDefaultVersion: true,
+      },
+    ]);
+    expect(result.spec.distribution?.accounts).toEqual([
+      { accountId: '210987654321', roleName: 'ami-factory-distribution' },
+    ]);
+  });
+
+  it('names each mistake in targets and accounts', () => {
+    const result = validateFamilySpec({
+      ...base,
+      distribution: {
+        regions: ['eu-west-1'],
+        targets: {
+          ssmParameters: [
+            { name: '/images/{family}/latest' },
+            { name: '/images/{owner}/{channel}' },
+            { name: '/x/{channel}', regions: ['us-west-2'] },
+          ],
+          launchTemplates: [
+            { region: 'eu-west-1' },
+            { region: 'eu-west-1', launchTemplateId: 'lt-0abc', channel: 'prod' },
+            { region: 'eu-west-1', launchTemplateId: 'lt-0abc', channel: 'dev' },
+          ],
+        },
+        accounts: [
+          { accountId: '210987654321', regions: ['ap-south-1'] },
+          { accountId: '210987654321' },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const byPath = Object.fromEntries(result.problems.map((p) => [p.path, p.message]));
+    expect(byPath['distribution.targets.ssmParameters.0.name']).toMatch(/must contain \{channel\}/);
+    expect(byPath['distribution.targets.ssmParameters.1.name']).toMatch(/only placeholders/);
+    expect(byPath['distribution.targets.ssmParameters.2.regions']).toMatch(
+      /us-west-2 is not in distribution.regions/,
+    );
+    expect(byPath['distribution.targets.launchTemplates.0']).toMatch(/one of launchTemplateId/);
+    expect(byPath['distribution.targets.launchTemplates.2']).toMatch(/named twice/);
+    expect(byPath['distribution.accounts.0.regions']).toMatch(/ap-south-1/);
+    expect(byPath['distribution.accounts.1.accountId']).toMatch(/named twice/);
+  });
+
+  it('lets a single-channel parameter name leave out {channel}', () => {
+    const result = validateFamilySpec({
+      ...base,
+      distribution: {
+        regions: ['eu-west-1'],
+        targets: { ssmParameters: [{ name: '/golden/web', channels: ['prod'] }] },
+      },
+    });
+    expect(result.ok).toBe(true);
+  });
+});

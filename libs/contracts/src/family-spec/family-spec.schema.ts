@@ -135,15 +135,155 @@ export const buildRecipeSchema = z
   })
   .strict();
 
-export const distributionSchema = z
+const channelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a channel name such as prod');
+const uniqueRegions = z
+  .array(regionSchema)
+  .min(1)
+  .refine((r) => new Set(r).size === r.length, 'regions must not repeat');
+
+/** The placeholders an SSM parameter name template may use. */
+export const SSM_NAME_PLACEHOLDERS = ['{family}', '{channel}', '{region}'] as const;
+
+/**
+ * An SSM parameter that holds the AMI id a channel points to, in each region (EC2 Image
+ * Builder's "SSM parameter" distribution). Written with data type aws:ec2:image, so EC2
+ * checks the id, on every channel move.
+ */
+export const ssmParameterTargetSchema = z
   .object({
-    regions: z
-      .array(regionSchema)
-      .min(1)
-      .refine((r) => new Set(r).size === r.length, 'regions must not repeat'),
-    kmsKeys: z.record(regionSchema, z.string().min(1)).default({}),
+    /** A name template: `/images/{family}/{channel}` (the default) becomes /images/web-base/prod. */
+    name: z
+      .string()
+      .max(900)
+      .regex(
+        /^\/[\w./{}-]+$/,
+        'must be an SSM parameter path such as /images/{family}/{channel}; letters, digits, . _ - / and the placeholders {family} {channel} {region}',
+      )
+      .refine(
+        (name) => !/\{(?!family\}|channel\}|region\})/.test(name),
+        'the only placeholders are {family}, {channel} and {region}',
+      )
+      .default('/images/{family}/{channel}'),
+    /** The channels written; absent: every channel of the family. */
+    channels: z.array(channelName).min(1).optional(),
+    /** The regions written; absent: every region of distribution.regions. */
+    regions: uniqueRegions.optional(),
   })
   .strict();
+
+/**
+ * A launch template that gets a new version with the channel's AMI id on every move, in one
+ * region (by id or by name), made its default version unless told otherwise.
+ */
+export const launchTemplateTargetSchema = z
+  .object({
+    region: regionSchema,
+    channel: channelName.default('prod'),
+    launchTemplateId: z
+      .string()
+      .regex(/^lt-[0-9a-f]+$/, 'must be a launch template id such as lt-0abc1234')
+      .optional(),
+    launchTemplateName: z
+      .string()
+      .regex(/^[\w().\/-]{3,128}$/, 'must be a launch template name (3-128 characters)')
+      .optional(),
+    setDefaultVersion: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.launchTemplateId === undefined) === (t.launchTemplateName === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give one of launchTemplateId, launchTemplateName' });
+  });
+
+export const distributionTargetsSchema = z
+  .object({
+    ssmParameters: z.array(ssmParameterTargetSchema).max(20).default([]),
+    launchTemplates: z.array(launchTemplateTargetSchema).max(100).default([]),
+  })
+  .strict();
+
+/**
+ * An account that gets owned copies (EC2 Image Builder's "AMI distribution to other
+ * accounts"): the source image is shared with it, the role is assumed there, and the copy
+ * is made inside it, in each region.
+ */
+export const distributionAccountSchema = z
+  .object({
+    accountId: accountId,
+    /** The role the replicator assumes in the account (arn:aws:iam::<account>:role/<roleName>). */
+    roleName: z
+      .string()
+      .regex(/^[\w+=,.@\/-]{1,64}$/, 'must be an IAM role name')
+      .default('ami-factory-distribution'),
+    /** The regions it gets copies in; absent: every region of distribution.regions. */
+    regions: uniqueRegions.optional(),
+  })
+  .strict();
+
+export const distributionSchema = z
+  .object({
+    regions: uniqueRegions,
+    kmsKeys: z.record(regionSchema, z.string().min(1)).default({}),
+    targets: distributionTargetsSchema.default({ ssmParameters: [], launchTemplates: [] }),
+    accounts: z.array(distributionAccountSchema).max(100).default([]),
+  })
+  .strict()
+  .superRefine((d, ctx) => checkDistribution(d, ctx));
+
+function checkDistribution(
+  d: {
+    regions: string[];
+    targets: z.infer<typeof distributionTargetsSchema>;
+    accounts: Array<z.infer<typeof distributionAccountSchema>>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const outside = (regions: string[] | undefined, path: Array<string | number>) => {
+    for (const region of regions ?? [])
+      if (!d.regions.includes(region))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `region ${region} is not in distribution.regions`,
+        });
+  };
+  d.targets.ssmParameters.forEach((p, i) => {
+    const path = ['targets', 'ssmParameters', i];
+    outside(p.regions, [...path, 'regions']);
+    if (!p.name.includes('{channel}') && (p.channels?.length ?? 2) > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'name'],
+        message: 'name must contain {channel} unless channels names exactly one channel',
+      });
+  });
+  const seenTemplates = new Set<string>();
+  d.targets.launchTemplates.forEach((t, i) => {
+    const path = ['targets', 'launchTemplates', i];
+    outside([t.region], [...path, 'region']);
+    const key = `${t.region}/${t.launchTemplateId ?? t.launchTemplateName}`;
+    if (seenTemplates.has(key))
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `launch template ${key} is named twice; one channel writes a template`,
+      });
+    seenTemplates.add(key);
+  });
+  const seenAccounts = new Set<string>();
+  d.accounts.forEach((a, i) => {
+    outside(a.regions, ['accounts', i, 'regions']);
+    if (seenAccounts.has(a.accountId))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accounts', i, 'accountId'],
+        message: `account ${a.accountId} is named twice`,
+      });
+    seenAccounts.add(a.accountId);
+  });
+}
 
 export const sharingSchema = z
   .object({
@@ -233,6 +373,11 @@ export type FamilySpec = z.output<typeof familySpecSchema>;
 export type ImageSource = FamilySpec['source'];
 export type BuildRecipe = NonNullable<FamilySpec['build']>;
 export type SharingSpec = FamilySpec['sharing'];
+export type DistributionSpec = NonNullable<FamilySpec['distribution']>;
+export type DistributionTargets = DistributionSpec['targets'];
+export type SsmParameterTarget = DistributionTargets['ssmParameters'][number];
+export type LaunchTemplateTarget = DistributionTargets['launchTemplates'][number];
+export type DistributionAccount = DistributionSpec['accounts'][number];
 
 export interface SpecProblem {
   path: string;
