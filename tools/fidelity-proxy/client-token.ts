@@ -1,11 +1,16 @@
-// ClientToken idempotency for RunInstances and CopyImage, which moto ignores. The first
+// ClientToken idempotency for RunInstances, CopyImage and the launch template writes, which moto ignores. The first
 // successful answer for account + region + action + token is replayed to every retry
 // without calling moto again; a retry with different parameters is refused as EC2 does.
 import { createHash } from 'node:crypto';
 import { getParam, scopeKey, withoutParams, type Ec2Call } from './ec2-request.js';
 import { ec2Error, isSuccess, type Ec2Response } from './responses.js';
 
-export const IDEMPOTENT_ACTIONS = new Set(['RunInstances', 'CopyImage']);
+export const IDEMPOTENT_ACTIONS = new Set([
+  'RunInstances',
+  'CopyImage',
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+]);
 
 interface Entry {
   fingerprint: string;

@@ -18,6 +18,7 @@ import {
 import {
   createImage,
   deregisterImage,
+  idempotentByToken,
   modifyImageAttribute,
   runInstances,
 } from './image-actions.js';
@@ -40,6 +41,8 @@ const HANDLERS: Record<string, Ec2Handler> = {
   CopyImage: recordingImage(copyImage),
   RegisterImage: recordingImage(keepingImdsOnRegister(createImage)),
   RunInstances: recordingInstances(runInstances),
+  CreateLaunchTemplateVersion: idempotentByToken,
+  ModifyLaunchTemplate: idempotentByToken,
   DescribeImages: hidingNewImages(showingImds(describeImages)),
   DescribeInstances: describeInstances,
   DescribeInstanceStatus: describeInstanceStatus,

@@ -54,6 +54,10 @@ export const createImage: Ec2Handler = async ({ call, forward }, { state, names,
 export const runInstances: Ec2Handler = ({ call, forward }, { state }) =>
   state.tokens.run(call, () => forward());
 
+/** CreateLaunchTemplateVersion and ModifyLaunchTemplate take a ClientToken in EC2; moto ignores it. */
+export const idempotentByToken: Ec2Handler = ({ call, forward }, { state }) =>
+  state.tokens.run(call, () => forward());
+
 async function snapshotIdsOf(moto: MotoClient, scope: Scope, imageId: string): Promise<string[]> {
   const response = await moto.ec2(scope, 'DescribeImages', [['ImageId.1', imageId]]);
   const item = isSuccess(response) ? splitList(response.body, 'imagesSet')?.items[0] : undefined;

@@ -3,6 +3,7 @@ import { AuthModule } from '@ami/auth';
 import { AwsModule } from '@ami/aws';
 import { GrpcHealthController, ServiceModule } from '@ami/runtime';
 import { CopiesModule } from './copies/copies.module.js';
+import { TargetsModule } from './targets/targets.module.js';
 import { replicatorConfigSchema } from './config/replicator.config.js';
 import { replicatorDatabase } from './database/replicator.database.js';
 
@@ -16,6 +17,7 @@ import { replicatorDatabase } from './database/replicator.database.js';
     AuthModule,
     AwsModule,
     CopiesModule,
+    TargetsModule,
   ],
   controllers: [GrpcHealthController],
 })

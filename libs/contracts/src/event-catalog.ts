@@ -22,6 +22,18 @@ export const EventCatalog = {
   [E.COPY_SUCCEEDED]: { topic: Topics.Copies, schema: E.copySucceededSchema },
   [E.COPY_FAILED]: { topic: Topics.Copies, schema: E.copyFailedSchema },
   [E.COPY_RELEASED]: { topic: Topics.Copies, schema: E.copyReleasedSchema },
+  [E.DISTRIBUTION_TARGET_WRITTEN]: {
+    topic: Topics.Copies,
+    schema: E.distributionTargetWrittenSchema,
+  },
+  [E.DISTRIBUTION_TARGET_FAILED]: {
+    topic: Topics.Copies,
+    schema: E.distributionTargetFailedSchema,
+  },
+  [E.DISTRIBUTION_TARGET_DRIFTED]: {
+    topic: Topics.Copies,
+    schema: E.distributionTargetDriftedSchema,
+  },
   [E.LAUNCH_PERMISSIONS_APPLIED]: {
     topic: Topics.LaunchPermissions,
     schema: E.launchPermissionsAppliedSchema,

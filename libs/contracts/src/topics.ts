@@ -15,7 +15,7 @@ export const Topics = {
   CatalogVersions: 'ami.catalog.versions.v1',
   /** builder: build lifecycle. */
   Builds: 'ami.builder.builds.v1',
-  /** replicator: regional copies. */
+  /** replicator: regional copies, and the distribution targets (SSM parameters, launch templates) channel moves write. */
   Copies: 'ami.replicator.copies.v1',
   /** permissions: launch permissions applied and drift repaired. */
   LaunchPermissions: 'ami.permissions.launch-permissions.v1',

@@ -11,6 +11,20 @@ export const replicatorConfigSchema = z.object({
   ...authConfigShape,
   GRPC_PORT: env.port(50053),
   GRPC_HOST: env.string('127.0.0.1'),
+  /** Run the distribution-target worker and reconcile in this replica (they share work by row locks). */
+  TARGET_WORKER_ENABLED: env.bool(true),
+  TARGET_WORKER_INTERVAL_MS: env.int(500, 10),
+  /** How often written SSM parameters and launch templates are read back and repaired. */
+  TARGET_RECONCILE_INTERVAL_MS: env.int(300_000, 100),
+  TARGET_LEASE_MS: env.int(60_000, 1000),
+  /** Attempts of a failing target write before it waits for the next reconcile. */
+  TARGET_MAX_ATTEMPTS: env.int(5, 1),
+  TARGET_RETRY_BASE_MS: env.int(5000, 1),
+  TARGET_RETRY_MAX_MS: env.int(300_000, 1),
+  /** How often a target whose version has no image in its region yet (a copy under way) looks again. */
+  TARGET_IMAGE_POLL_MS: env.int(5000, 10),
+  /** How long a target waits for its version's image in its region before it fails. */
+  TARGET_IMAGE_WAIT_S: env.int(21_600, 1),
   /** Run the copy workers in this replica (every replica may; they share work by row locks). */
   COPY_WORKER_ENABLED: env.bool(true),
   /**

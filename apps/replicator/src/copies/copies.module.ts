@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TargetsModule } from '../targets/targets.module.js';
 import { DistributionMessageController } from '../distribution/distribution.message-controller.js';
 import { DistributionsRepository } from '../distribution/distributions.repository.js';
 import { ReleaseRegions } from '../distribution/release-regions.js';
@@ -14,6 +15,7 @@ import { PlanReplication } from './plan-replication.use-case.js';
 import { RegionDirectory } from './region-directory.js';
 
 @Module({
+  imports: [TargetsModule],
   controllers: [CopiesHttpController, CopiesGrpcController, DistributionMessageController],
   providers: [
     DistributionsRepository,

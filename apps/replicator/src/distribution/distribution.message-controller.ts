@@ -11,6 +11,7 @@ import { EventContext, OnEvent } from '@ami/messaging';
 import { PlanReplication } from '../copies/plan-replication.use-case.js';
 import { pickSource, removedRegions } from '../copies/plan-copies.js';
 import { DistributionsRepository, NO_TARGETS } from './distributions.repository.js';
+import { AimTargets } from '../targets/aim-targets.use-case.js';
 import { ReleaseRegions } from './release-regions.js';
 
 /**
@@ -23,6 +24,7 @@ export class DistributionMessageController {
     @Inject(DistributionsRepository) private readonly distributions: DistributionsRepository,
     @Inject(PlanReplication) private readonly planner: PlanReplication,
     @Inject(ReleaseRegions) private readonly releases: ReleaseRegions,
+    @Inject(AimTargets) private readonly targets: AimTargets,
   ) {}
 
   @OnEvent(FAMILY_SPEC_APPLIED)
@@ -51,6 +53,7 @@ export class DistributionMessageController {
       requestedBy: event.data.appliedBy,
       correlationId: event.correlationid,
     });
+    await this.targets.specChanged(ctx.tx, after);
   }
 
   @OnEvent(BUILD_SUCCEEDED)

@@ -9,6 +9,10 @@ export const auditSubjectSchema = z
     version: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
     imageId: z.string().min(1).optional(),
+    /** A channel, for what follows channel moves (distribution targets). */
+    channel: z.string().min(1).optional(),
+    /** A distribution target: `ssm-parameter:<name>` or `launch-template:<id:… | name:…>`. */
+    target: z.string().min(1).optional(),
   })
   .strict();
 
