@@ -185,7 +185,27 @@ class ProxyHandler {
     send(res, plain);
   }
 
-  /** SSM and other JSON APIs, moto's own API: streamed through, with faults and counts. */
+  private injectJsonFault(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: { account: string; region: string },
+    counterName: string,
+    rule: FaultRule,
+  ): void {
+    this.state.counters.record(scope, counterName, 'fault');
+    const response = jsonFaultResponse(rule);
+    if (!response) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(response.status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(response.body),
+    });
+    res.end(response.body);
+  }
+
+  /** SSM and other JSON APIs, moto's own API: streamed through, with faults (before and after) and counts. */
   private async handleOther(
     req: IncomingMessage,
     res: ServerResponse,
@@ -203,22 +223,16 @@ class ProxyHandler {
     const latency = this.state.faults.latencyFor(target);
     if (latency > 0) await sleep(latency);
     const fault = this.state.faults.pick(target, 'before');
-    if (fault) {
-      this.state.counters.record(scope, counterName, 'fault');
-      const response = jsonFaultResponse(fault);
-      if (!response) {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(response.status, {
-        'content-type': 'application/x-amz-json-1.1',
-        'content-length': Buffer.byteLength(response.body),
-      });
-      res.end(response.body);
-      return;
-    }
+    if (fault) return this.injectJsonFault(req, res, scope, counterName, fault);
     if (service === 'ssm' && SSM_OVERLAID.has(operation))
       return handleSsmCommand({ req, res, operation, scope, counterName }, this.state, this.moto);
+    const after = this.state.faults.pick(target, 'after');
+    if (after) {
+      // The call takes effect in moto; its answer is lost (or replaced by an error).
+      this.state.counters.upstream(scope, counterName);
+      await this.moto.send(req.method ?? 'POST', req.url ?? '/', req.headers, await readBody(req));
+      return this.injectJsonFault(req, res, scope, counterName, after);
+    }
     this.state.counters.upstream(scope, counterName);
     this.moto.stream(req, res, (status) =>
       this.state.counters.record(scope, counterName, status < 400 ? 'ok' : 'error'),

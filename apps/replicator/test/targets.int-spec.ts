@@ -295,4 +295,159 @@ describe('distribution targets', () => {
     expect(rollback.data.after.imageId).toBe(v1['eu-west-1']);
     await seen.stop();
   });
+
+  it('repairs a parameter and a default version changed by hand at the next reconcile, audited with before and after', async () => {
+    const family = uniqueName('drift');
+    const regions = ['us-east-1', 'eu-west-1'];
+    const template = await launchTemplate('eu-west-1', `${family}-fleet`);
+    const spec = familySpec(family, regions);
+    spec.distribution = {
+      regions,
+      targets: {
+        ssmParameters: [{ name: '/golden/{family}', channels: ['prod'] }],
+        launchTemplates: [{ region: 'eu-west-1', launchTemplateName: `${family}-fleet` }],
+      },
+    };
+    await events.applySpec(spec);
+    await version(family, '2026.12.01-1');
+    await waitForJobs(db, family, 1, ['succeeded']);
+    await move(family, '2026.12.01-1', null, 'promote');
+    await waitWritten(db, family, 3, '2026.12.01-1');
+    const v1 = await imagesOf(family, '2026.12.01-1');
+
+    const seen = await collect(testKafka(), [Topics.Copies, Topics.Audit]);
+    const ssm = ssmClient('eu-west-1');
+    await ssm.send(
+      new PutParameterCommand({
+        Name: `/golden/${family}`,
+        Value: 'ami-0badc0ffee0000000',
+        Type: 'String',
+        Overwrite: true,
+      }),
+    );
+    ssm.destroy();
+    const ec2 = ec2Client('eu-west-1');
+    await ec2.send(
+      new ModifyLaunchTemplateCommand({ LaunchTemplateId: template, DefaultVersion: '1' }),
+    );
+    ec2.destroy();
+
+    const summary = await replicator.http('POST', '/v1/targets/reconcile', { family });
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ checked: 3, drifted: 2, unreadable: 0 });
+    const rows = await waitWritten(db, family, 3, '2026.12.01-1');
+    expect(rows.filter((r) => r.movement === 'repair')).toHaveLength(2);
+    expect(await parameter('eu-west-1', `/golden/${family}`)).toBe(v1['eu-west-1']);
+    expect(await defaultImage('eu-west-1', template)).toBe(v1['eu-west-1']);
+
+    const all = await seen.waitFor(
+      (m) =>
+        eventsOf(m, family, AUDIT_RECORDED).filter((a) => a.data.action === 'target.repaired')
+          .length >= 2,
+      30_000,
+    );
+    const drifts = eventsOf(all, family, DISTRIBUTION_TARGET_DRIFTED);
+    expect(drifts.map((d) => d.data.actualImageId).sort()).toEqual([
+      'ami-00000000',
+      'ami-0badc0ffee0000000',
+    ]);
+    const repaired = eventsOf(all, family, AUDIT_RECORDED).find(
+      (a) => a.data.action === 'target.repaired' && a.data.subject.target.startsWith('ssm'),
+    );
+    expect(repaired.data.before.imageId).toBe('ami-0badc0ffee0000000');
+    expect(repaired.data.after.imageId).toBe(v1['eu-west-1']);
+    await seen.stop();
+
+    // nothing changed since: a reconcile finds no drift and writes nothing
+    await replicator.fidelity.resetCounters();
+    const again = await replicator.http('POST', '/v1/targets/reconcile', { family });
+    expect(again.body).toMatchObject({ checked: 3, drifted: 0 });
+    const counters = await replicator.fidelity.counters();
+    expect(counters.actions['ssm:GetParameters']?.ok).toBe(2);
+    expect(counters.actions['ssm:PutParameter']).toBeUndefined();
+  });
+
+  it('fails a target whose launch template is missing, with the reason and backoff, while the others are written', async () => {
+    const family = uniqueName('missing');
+    const regions = ['us-east-1', 'eu-west-1'];
+    const spec = familySpec(family, regions);
+    spec.distribution = {
+      regions,
+      targets: {
+        ssmParameters: [{}],
+        launchTemplates: [{ region: 'eu-west-1', launchTemplateName: `${family}-absent` }],
+      },
+    };
+    await events.applySpec(spec);
+    await version(family, '2026.12.01-1');
+    await move(family, '2026.12.01-1', null, 'promote');
+    let rows: any[] = [];
+    await eventually(
+      async () => {
+        rows = await targetsOf(db, family);
+        const lt = rows.find((r) => r.kind === 'launch-template');
+        return (
+          rows.filter((r) => r.kind === 'ssm-parameter' && r.state === 'written').length === 2 &&
+          lt?.state === 'failed' &&
+          lt.attempt >= 3
+        );
+      },
+      60_000,
+      () =>
+        `parameters written, template failing (now: ${JSON.stringify(rows.map((r) => [r.kind, r.state, r.attempt, r.failure_code]))})`,
+    );
+    const lt = rows.find((r) => r.kind === 'launch-template');
+    expect(lt.failure_reason).toMatch(/NotFound/);
+    expect(new Date(lt.next_attempt_at).getTime()).toBeGreaterThan(Date.now() - 1000);
+    const listed = await replicator.http(
+      'GET',
+      `/v1/targets?family=${family}&state=failed`,
+      undefined,
+      'reader',
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toHaveLength(1);
+    expect(listed.body.items[0]).toMatchObject({
+      kind: 'launch-template',
+      target: `name:${family}-absent`,
+      state: 'failed',
+    });
+    const bad = await replicator.http('GET', '/v1/targets?state=lost', undefined, 'reader');
+    expect(bad.status).toBe(400);
+  });
+
+  it('makes one launch template version and one parameter write when the answers are lost after EC2 acted', async () => {
+    const family = uniqueName('lost');
+    const regions = ['us-east-1'];
+    const template = await launchTemplate('us-east-1', `${family}-fleet`);
+    const spec = familySpec(family, regions);
+    spec.distribution = {
+      regions,
+      targets: {
+        ssmParameters: [{ name: '/lost/{family}/{channel}' }],
+        launchTemplates: [{ region: 'us-east-1', launchTemplateId: template }],
+      },
+    };
+    await events.applySpec(spec);
+    const v1 = await version(family, '2026.12.01-1');
+    for (const action of ['CreateLaunchTemplateVersion', 'ModifyLaunchTemplate', 'PutParameter'])
+      await replicator.fidelity.addFault({ action, kind: 'drop', when: 'after', count: 1 });
+    await move(family, '2026.12.01-1', null, 'promote');
+    const rows = await waitWritten(db, family, 2, '2026.12.01-1');
+    await replicator.fidelity.clearFaults();
+    const ec2 = ec2Client('us-east-1');
+    const versions = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template }),
+    );
+    ec2.destroy();
+    expect(versions.LaunchTemplateVersions!.map((v) => v.VersionNumber).sort()).toEqual([1, 2]);
+    expect(await defaultImage('us-east-1', template)).toBe(v1['us-east-1']);
+    expect(rows.find((r) => r.kind === 'launch-template').written_ref).toBe('2');
+    const ssm = ssmClient('us-east-1');
+    const param = await ssm.send(new GetParameterCommand({ Name: `/lost/${family}/prod` }));
+    ssm.destroy();
+    expect(param.Parameter?.Value).toBe(v1['us-east-1']);
+    // PutParameter has no token: the look before the next attempt finds it written
+    expect(param.Parameter?.Version).toBe(1);
+  });
 });

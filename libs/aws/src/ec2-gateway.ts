@@ -48,6 +48,11 @@ export interface CallContext {
 
 export interface SendOptions {
   account?: string;
+  /**
+   * Attempts for this call (default EC2_RETRY_MAX_ATTEMPTS). 1 for a write without a
+   * ClientToken whose caller looks before it sends again (PutParameter).
+   */
+  attempts?: number;
 }
 
 /**
@@ -111,7 +116,11 @@ export class Ec2Gateway {
       action: actionName(service, operation),
       input: command.input,
     };
-    return pacedCall(this.calls, context, () =>
+    const deps =
+      options.attempts === undefined
+        ? this.calls
+        : { ...this.calls, retry: { ...this.calls.retry, maxAttempts: options.attempts } };
+    return pacedCall(deps, context, () =>
       (client as unknown as { send(c: C): Promise<OutputOf<C>> }).send(command),
     );
   }

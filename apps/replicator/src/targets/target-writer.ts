@@ -7,7 +7,8 @@ import {
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { Ec2Error, Ec2Gateway } from '@ami/aws';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffCeiling, DEFAULT_RETRY_POLICY, Ec2Error, Ec2Gateway } from '@ami/aws';
 import { launchTemplateSelector } from './desired-targets.js';
 import type { TargetRow } from './target-state.types.js';
 
@@ -26,6 +27,9 @@ export function templateToken(row: Pick<TargetRow, 'id' | 'generation'>, step: s
   const digest = createHash('sha256').update(`${row.id}\n${row.generation}\n${step}`).digest('hex');
   return `amif-lt-${digest.slice(0, 48)}`;
 }
+
+const PUT_ATTEMPTS = 5;
+const PUT_RETRY = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 200 };
 
 const isNotFound = (error: unknown) =>
   error instanceof Ec2Error && /ParameterNotFound|NotFound/.test(error.code);
@@ -72,18 +76,29 @@ export class TargetWriter {
     const before = await this.parameter(row);
     if (before?.value === imageId)
       return { previousImageId: imageId, written: String(before.version) };
-    const out = await this.aws.send(
-      row.region,
-      new PutParameterCommand({
-        Name: row.target,
-        Value: imageId,
-        Type: 'String',
-        DataType: 'aws:ec2:image',
-        Overwrite: true,
-        Description: `ami-factory: ${row.family} channel ${row.channel} (${row.desiredVersion})`,
-      }),
-    );
-    return { previousImageId: before?.value ?? null, written: String(out.Version ?? '') };
+    const put = new PutParameterCommand({
+      Name: row.target,
+      Value: imageId,
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+      Overwrite: true,
+      Description: `ami-factory: ${row.family} channel ${row.channel} (${row.desiredVersion})`,
+    });
+    const previousImageId = before?.value ?? null;
+    // PutParameter takes no ClientToken: after a failure, look before sending again, so an
+    // answer lost after the write took effect does not write it twice.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.aws.send(row.region, put, { attempts: 1 });
+        return { previousImageId, written: String(out.Version ?? '') };
+      } catch (error) {
+        if (!(error instanceof Ec2Error) || !error.retryable || attempt >= PUT_ATTEMPTS)
+          throw error;
+        const now = await this.parameter(row);
+        if (now?.value === imageId) return { previousImageId, written: String(now.version) };
+        await sleep(backoffCeiling(attempt, PUT_RETRY) * Math.random());
+      }
+    }
   }
 
   /** The template's versions asked for, or null when the template (or version) does not exist. */

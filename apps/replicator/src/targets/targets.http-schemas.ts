@@ -23,11 +23,9 @@ export const listTargetsQuery = z
 
 export const reconcileBody = z
   .object({
-    family: familyParam
-      .optional()
-      .meta({
-        description: 'only this family, every written target now; absent: every target due',
-      }),
+    family: familyParam.optional().meta({
+      description: 'only this family, every written target now; absent: every target due',
+    }),
   })
   .strict();
 
