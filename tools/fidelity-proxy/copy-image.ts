@@ -3,7 +3,8 @@
 // checks the KMS key in the destination region (an unknown key is refused; a disabled one
 // makes a copy that fails after its pending period, as EC2 reports it), copies the source's
 // tags and applies the tag specifications to the copy and its snapshots, and tracks the
-// copies in flight per destination region (their peak, and EC2's concurrent-copy limit).
+// copies in flight per destination region (their peak, and EC2's concurrent-copy limit), and
+// copies an image another account shared with the caller (moto copies own images only).
 import { getBool, getParam, withoutParams, type Ec2Call, type Scope } from './ec2-request.js';
 import type { Ec2Handler } from './ec2-exchange.js';
 import type { MotoClient } from './moto-client.js';
@@ -153,6 +154,54 @@ async function tagCopy(moto: MotoClient, call: Ec2Call, imageId: string): Promis
   }
 }
 
+/**
+ * moto copies only images of the caller's own account. EC2 also copies an image another
+ * account shared with the caller (launch permission): the copy is the caller's own image, with
+ * its own snapshots. The proxy finds the owner among the accounts it has seen, checks the
+ * share, and makes the copy in the caller's account with RegisterImage (moto gives it a
+ * snapshot of its own). Undefined when the source is the caller's (moto copies it).
+ */
+async function copySharedImage(
+  moto: MotoClient,
+  call: Ec2Call,
+  accounts: Iterable<string>,
+): Promise<Ec2Response | undefined> {
+  const sourceRegion = getParam(call.params, 'SourceRegion') ?? call.region;
+  const sourceId = getParam(call.params, 'SourceImageId') ?? '';
+  if (await describeOne(moto, { account: call.account, region: sourceRegion }, sourceId))
+    return undefined;
+  for (const owner of accounts) {
+    if (owner === call.account) continue;
+    const scope = { account: owner, region: sourceRegion };
+    const source = await describeOne(moto, scope, sourceId);
+    if (!source) continue;
+    const attribute = await moto.ec2(scope, 'DescribeImageAttribute', [
+      ['ImageId', sourceId],
+      ['Attribute', 'launchPermission'],
+    ]);
+    const shared =
+      isSuccess(attribute) &&
+      (attribute.body.includes(`<userId>${call.account}</userId>`) ||
+        attribute.body.includes('<group>all</group>'));
+    if (!shared) break;
+    const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(source)?.[1];
+    return moto.ec2(call, 'RegisterImage', [
+      ['Name', getParam(call.params, 'Name') ?? sourceId],
+      ['Description', getParam(call.params, 'Description') ?? ''],
+      ['Architecture', field('architecture') ?? 'x86_64'],
+      ['RootDeviceName', field('rootDeviceName') ?? '/dev/xvda'],
+      ['VirtualizationType', field('virtualizationType') ?? 'hvm'],
+      ['BlockDeviceMapping.1.DeviceName', field('rootDeviceName') ?? '/dev/xvda'],
+      ['BlockDeviceMapping.1.Ebs.VolumeSize', '8'],
+    ]);
+  }
+  return ec2Error(
+    400,
+    'InvalidAMIID.NotFound',
+    `The image id '[${sourceId}]' does not exist or is not shared with account ${call.account}`,
+  );
+}
+
 /** The answer EC2 gives a copy that would exceed the concurrent-copy limit. */
 function copyLimitExceeded(limit: number, region: string): Ec2Response {
   return ec2Error(
@@ -189,7 +238,10 @@ export const copyImage: Ec2Handler = async ({ call, forward }, { state, names, m
       const limit = state.copies.maxInFlight;
       if (limit !== undefined && state.copies.inFlight(call) >= limit)
         return copyLimitExceeded(limit, call.region);
-      const response = await forward(params);
+      const shared = await copySharedImage(moto, call, state.accounts);
+      // the emulated copy reached moto on the client's behalf: it counts as upstream
+      if (shared) state.counters.upstream(call, call.action);
+      const response = shared ?? (await forward(params));
       const imageId = isSuccess(response) ? resultText(response.body, 'imageId') : undefined;
       if (!imageId) return response;
       await tagCopy(moto, call, imageId);

@@ -128,6 +128,7 @@ class ProxyHandler {
       send(res, await this.moto.send(req.method ?? 'POST', req.url ?? '/', req.headers, raw));
       return;
     }
+    this.state.accounts.add(call.account);
     const target: FaultTarget = {
       service: 'ec2',
       action: call.action,

@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT_ID } from './ec2-request.js';
 // Everything the proxy remembers, in one place so that the control API and tests can read,
 // reconfigure and reset it.
 import { ClientTokens } from './client-token.js';
@@ -48,6 +49,8 @@ export class FidelityState {
   readonly newResources: NewResources;
   readonly imds = new ImdsSupport();
   readonly commandOutcomes = new CommandOutcomes();
+  /** Every account EC2 calls came from: where the owner of a shared image is looked for. */
+  readonly accounts = new Set<string>([DEFAULT_ACCOUNT_ID]);
 
   constructor(options: FidelityStateOptions = {}) {
     this.now = options.now ?? Date.now;

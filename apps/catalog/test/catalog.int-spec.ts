@@ -1,5 +1,10 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { BUILD_SUCCEEDED, COPY_SUCCEEDED, LAUNCH_PERMISSIONS_APPLIED } from '@ami/contracts';
+import {
+  BUILD_SUCCEEDED,
+  COPY_STARTED,
+  COPY_SUCCEEDED,
+  LAUNCH_PERMISSIONS_APPLIED,
+} from '@ami/contracts';
 import { eventually, uniqueName } from '@ami/testing';
 import { CatalogHarness, grpcCall, startCatalog } from './catalog-harness.js';
 import { amiId, baseSpec, buildSucceeded, childSpec, snapId } from './fixtures.js';
@@ -218,6 +223,56 @@ describe('catalog (real Kafka, PostgreSQL; HTTP and gRPC)', () => {
       ['promote', '2026.11.27-2', '2026.11.27-1', true],
       ['promote', '2026.11.27-1', null, false],
     ]);
+  });
+
+  it('shows owned copies in other accounts under the account, and never resolves them', async () => {
+    const family = uniqueName('owned');
+    await catalog.http('POST', '/v1/specs', { body: baseSpec(family) });
+    const east = amiId();
+    const owned = amiId();
+    const version = '2026.11.28-1';
+    await catalog.publish(
+      BUILD_SUCCEEDED,
+      buildSucceeded(family, version, { imageId: east }),
+      family,
+    );
+    await versionVisible(family, version, 1);
+    const copy = { family, version, region: 'eu-west-1', imageId: owned, account: '210987654321' };
+    await catalog.publish(COPY_SUCCEEDED, { ...copy, snapshotIds: [snapId()] }, family);
+    // a late "started" does not take the available copy back to pending
+    await catalog.publish(
+      COPY_STARTED,
+      { ...copy, sourceRegion: 'us-east-1', sourceImageId: east },
+      family,
+    );
+    let view: any;
+    await eventually(
+      async () => {
+        view = (await catalog.http('GET', `/v1/families/${family}/versions/${version}`)).body;
+        return view.accountCopies?.length === 1;
+      },
+      30_000,
+      'the owned copy on the version',
+    );
+    expect(view.accountCopies[0]).toMatchObject({
+      account: '210987654321',
+      region: 'eu-west-1',
+      imageId: owned,
+      state: 'available',
+    });
+    expect(view.copies.map((c: any) => c.region)).toEqual(['us-east-1']);
+    const promoted = await catalog.http('POST', `/v1/families/${family}/channels/prod/promote`, {
+      role: 'operator',
+      body: { version, force: true, reason: 'no copy of our own in eu-west-1' },
+    });
+    expect(promoted.status).toBe(200);
+    const west = await catalog.http(
+      'GET',
+      `/v1/families/${family}/resolve?channel=prod&region=eu-west-1`,
+      { role: 'reader' },
+    );
+    expect(west.status).toBe(404);
+    expect(JSON.stringify(west.body)).not.toContain(owned);
   });
 
   it('answers lineage and outdated for a two-level family tree', async () => {

@@ -1,5 +1,6 @@
 import {
   CreateTagsCommand,
+  DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-ec2';
@@ -18,6 +19,7 @@ import {
   ec2Client,
   familySpec,
   imagesNamed,
+  imagesNamedIn,
   jobsOf,
   kmsKey,
   publisher,
@@ -132,6 +134,70 @@ describe('replicator', () => {
     // one CopyImage reached moto per region
     const counters = await replicator.fidelity.counters();
     expect(counters.actions.CopyImage!.upstream).toBe(4);
+  });
+
+  it('makes owned copies in another account, once per account and region, from a source shared with it', async () => {
+    const family = uniqueName('owned');
+    const version = '2026.12.01-2';
+    const other = '210987654321';
+    const source = await sourceImage(`src-${family}`);
+    const copies = await collect(testKafka('replicator-test-collector'), [Topics.Copies]);
+    const spec = familySpec(family, ['us-east-1', 'eu-west-1']);
+    spec.distribution!.accounts = [
+      { accountId: other, roleName: 'ami-factory-distribution' },
+      { accountId: ACCOUNT }, // the platform's own: refused, its copies are the regional ones
+    ];
+    await events.applySpec(spec);
+    await replicator.fidelity.resetCounters();
+    await events.built(family, version, source);
+    const jobs = await waitForJobs(db, family, 3, ['succeeded']);
+
+    const owned = jobs.filter((j) => j.account === other);
+    expect(owned.map((j) => j.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(jobs.filter((j) => j.account === null).map((j) => j.region)).toEqual(['eu-west-1']);
+    for (const job of owned) {
+      const named = await imagesNamedIn(other, job.region, `ami-factory/${family}/${version}`);
+      expect(named.map((i) => i.ImageId)).toEqual([job.image_id]);
+      expect(named[0]!.OwnerId).toBe(other);
+      expect(job.client_token).toBe(
+        copyClientToken({ family, version, region: job.region, generation: 1, account: other }),
+      );
+    }
+    // the source is shared with the account the copies are made in
+    const east = ec2Client('us-east-1');
+    const permissions = await east.send(
+      new DescribeImageAttributeCommand({ ImageId: source, Attribute: 'launchPermission' }),
+    );
+    east.destroy();
+    expect(permissions.LaunchPermissions?.map((p) => p.UserId)).toContain(other);
+
+    const published = eventsOf(
+      await copies.waitFor(
+        (m) => eventsOf(m, family).filter((e) => e.type === COPY_SUCCEEDED).length >= 3,
+      ),
+      family,
+    );
+    await copies.stop();
+    expect(
+      published
+        .filter((e) => e.type === COPY_SUCCEEDED && e.data.account === other)
+        .map((e) => e.data.region)
+        .sort(),
+    ).toEqual(['eu-west-1', 'us-east-1']);
+    const counters = await replicator.fidelity.counters();
+    const calls = Object.fromEntries(
+      Object.entries(counters.scopes)
+        .filter(([scope]) => scope.startsWith(`${other}/`))
+        .map(([scope, actions]) => [
+          scope,
+          Object.fromEntries(Object.entries(actions).map(([a, c]) => [a, c.ok])),
+        ]),
+    );
+    console.info(`calls in the other account for 2 owned copies: ${JSON.stringify(calls)}`);
+    console.info(
+      `calls in the platform account: ModifyImageAttribute ${counters.actions.ModifyImageAttribute?.ok ?? 0}, ModifySnapshotAttribute ${counters.actions.ModifySnapshotAttribute?.ok ?? 0}`,
+    );
+    expect(counters.actions.CopyImage!.upstream).toBe(3);
   });
 
   it('lists, shows, retries and requests copies over HTTP (problem+json errors) and gRPC', async () => {

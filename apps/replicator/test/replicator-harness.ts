@@ -243,6 +243,30 @@ export async function waitForJobs(
   return jobs;
 }
 
+/** Images of a name owned by another account in a region, through moto directly. */
+export async function imagesNamedIn(
+  account: string,
+  region: string,
+  name: string,
+): Promise<Image[]> {
+  const ec2 = ec2Client(region);
+  ec2.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccountHeader' },
+  );
+  try {
+    const out = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }),
+    );
+    return out.Images ?? [];
+  } finally {
+    ec2.destroy();
+  }
+}
+
 /** Images of a version's name in a region (owned by the account), through moto directly. */
 export async function imagesNamed(region: string, name: string): Promise<Image[]> {
   const ec2 = ec2Client(region);

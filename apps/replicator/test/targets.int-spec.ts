@@ -414,6 +414,17 @@ describe('distribution targets', () => {
     });
     const bad = await replicator.http('GET', '/v1/targets?state=lost', undefined, 'reader');
     expect(bad.status).toBe(400);
+    // a spec without the template drops it (and the replicators of later tests do not retry it)
+    await events.applySpec(
+      { ...spec, distribution: { regions, targets: { ssmParameters: [{}] } } },
+      2,
+    );
+    await eventually(
+      async () => (await targetsOf(db, family)).every((r) => r.kind === 'ssm-parameter'),
+      30_000,
+      'the launch template target to be dropped',
+    );
+    expect(await parameter('us-east-1', `/images/${family}/prod`)).toBeDefined();
   });
 
   it('makes one launch template version and one parameter write when the answers are lost after EC2 acted', async () => {

@@ -69,7 +69,11 @@ export class Ec2Gateway {
     const { config } = deps;
     const clock = deps.clock ?? systemClock;
     this.defaultAccount = config.AWS_ACCOUNT_ID;
-    this.clients = new AwsClients({ endpoint: config.AWS_ENDPOINT_URL });
+    this.clients = new AwsClients({
+      endpoint: config.AWS_ENDPOINT_URL,
+      defaultAccount: config.AWS_ACCOUNT_ID,
+      stsRegion: config.AWS_REGION,
+    });
     this.calls = {
       pacing: new Ec2Pacing(
         new RateLimits(config.EC2_RATE_LIMITS, config.EC2_RATE_SCALE),
@@ -86,6 +90,15 @@ export class Ec2Gateway {
       random: deps.random ?? Math.random,
       logger: deps.logger?.child({ component: 'ec2-gateway' }),
     };
+  }
+
+  /**
+   * Calls in `account` (another account than the platform's) act as the role `roleName`
+   * there, assumed with STS (arn:aws:iam::<account>:role/<roleName>).
+   */
+  useRole(account: string, roleName: string): void {
+    if (account === this.defaultAccount) return;
+    this.clients.useRole(account, `arn:aws:iam::${account}:role/${roleName}`);
   }
 
   /** The raw EC2 client for an account x region; calls made on it directly bypass pacing. */

@@ -3,6 +3,7 @@ import { MessagingTables1764201600000 } from './migrations/1764201600000-messagi
 import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
 import { CatalogModel1764201800000 } from './migrations/1764201800000-catalog-model.js';
 import { ProjectionPositions1765000000000 } from './migrations/1765000000000-projection-positions.js';
+import { AccountCopies1765000200000 } from './migrations/1765000200000-account-copies.js';
 
 /** The catalog's schema: its migrations, in order. Repositories use SQL, no entity classes. */
 export const catalogDatabase: ServiceDatabase = {
@@ -13,5 +14,6 @@ export const catalogDatabase: ServiceDatabase = {
     CatalogModel1764201800000,
     OutboxSetAside1764990000000,
     ProjectionPositions1765000000000,
+    AccountCopies1765000200000,
   ],
 };

@@ -5,6 +5,7 @@ import {
   BuildSucceeded,
   CloudEvent,
   COPY_FAILED,
+  COPY_RELEASED,
   COPY_STARTED,
   COPY_SUCCEEDED,
   CopyFailed,
@@ -61,6 +62,12 @@ export class VersionProjection implements OnModuleInit {
 
   /** Applies the fact; false if it changed nothing (refused as stale, or not a copy fact). */
   private async project(tx: EntityManager, event: CloudEvent, family: string): Promise<boolean> {
+    const account = (event.data as { account?: string }).account;
+    if (account) {
+      // an owned copy in another account: shown on the version, never resolved
+      await this.accountCopyFact(tx, event, family, account);
+      return false;
+    }
     switch (event.type) {
       case BUILD_SUCCEEDED:
         return this.buildSucceeded(tx, event as CloudEvent<string, BuildSucceeded>);
@@ -105,6 +112,35 @@ export class VersionProjection implements OnModuleInit {
       default:
         return false;
     }
+  }
+
+  private async accountCopyFact(
+    tx: EntityManager,
+    event: CloudEvent,
+    family: string,
+    account: string,
+  ): Promise<void> {
+    const d = event.data as CopySucceeded & { reason?: string };
+    const states: Record<string, 'pending' | 'available' | 'failed' | 'released'> = {
+      [COPY_STARTED]: 'pending',
+      [COPY_SUCCEEDED]: 'available',
+      [COPY_FAILED]: 'failed',
+      [COPY_RELEASED]: 'released',
+    };
+    const state = states[event.type];
+    if (!state) return;
+    const applied = await this.versions.applyAccountCopyFact(tx, {
+      family,
+      version: d.version,
+      account,
+      region: d.region,
+      state,
+      imageId: d.imageId,
+      snapshotIds: d.snapshotIds,
+      reason: state === 'failed' || state === 'released' ? (d.reason ?? null) : null,
+    });
+    if (!applied)
+      this.stale.refuse(event, `owned copy ${d.version}/${account}/${d.region} holds a later fact`);
   }
 
   private async copyFact(tx: EntityManager, event: CloudEvent, copy: CopyChange) {

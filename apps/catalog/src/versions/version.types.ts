@@ -14,6 +14,17 @@ export interface RegionalCopy {
   updatedAt: Date;
 }
 
+/** An owned copy of a version in another account (distribution.accounts). */
+export interface AccountCopy {
+  account: string;
+  region: string;
+  imageId: string | null;
+  snapshotIds: string[];
+  state: 'pending' | 'available' | 'failed' | 'released';
+  stateReason: string | null;
+  updatedAt: Date;
+}
+
 /** One logical version of a family = the set of its regional copies. */
 export interface ImageVersion {
   family: string;
@@ -26,4 +37,6 @@ export interface ImageVersion {
   parent: { family: string; version: string } | null;
   createdAt: Date;
   copies: RegionalCopy[];
+  /** Owned copies in other accounts, by account and region; never answered by resolve. */
+  accountCopies: AccountCopy[];
 }

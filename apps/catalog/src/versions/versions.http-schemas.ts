@@ -48,6 +48,21 @@ export const versionSchema = z.object({
   parent: z.object({ family: z.string(), version: z.string() }).nullable(),
   createdAt: timestamp,
   copies: z.array(regionalCopySchema),
+  accountCopies: z
+    .array(
+      z.object({
+        account: z.string(),
+        region: z.string(),
+        imageId: z.string().nullable(),
+        snapshotIds: z.array(z.string()),
+        state: z.enum(['pending', 'available', 'failed', 'released']),
+        stateReason: z.string().nullable(),
+        updatedAt: timestamp,
+      }),
+    )
+    .meta({
+      description: 'owned copies in other accounts (distribution.accounts); never resolved',
+    }),
 });
 
 export const versionPage = pageOf(versionSchema);

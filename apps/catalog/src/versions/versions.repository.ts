@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '@ami/persistence';
 import type { PageRequest } from '@ami/runtime';
 import type { FactPosition } from './fact-position.js';
-import type { ImageVersion, RegionalCopy } from './version.types.js';
+import type { AccountCopy, ImageVersion, RegionalCopy } from './version.types.js';
 
 function toCopy(row: any): RegionalCopy {
   return {
@@ -20,7 +20,32 @@ function toCopy(row: any): RegionalCopy {
   };
 }
 
-function toVersion(row: any, copies: RegionalCopy[]): ImageVersion {
+const toAccountCopy = (r: any): AccountCopy => ({
+  account: r.account,
+  region: r.region,
+  imageId: r.image_id,
+  snapshotIds: r.snapshot_ids ?? [],
+  state: r.state,
+  stateReason: r.state_reason,
+  updatedAt: r.updated_at,
+});
+
+export interface AccountCopyChange {
+  family: string;
+  version: string;
+  account: string;
+  region: string;
+  state: AccountCopy['state'];
+  imageId?: string | null;
+  snapshotIds?: string[];
+  reason?: string | null;
+}
+
+function toVersion(
+  row: any,
+  copies: RegionalCopy[],
+  accountCopies: AccountCopy[] = [],
+): ImageVersion {
   return {
     family: row.family,
     version: row.version,
@@ -36,6 +61,7 @@ function toVersion(row: any, copies: RegionalCopy[]): ImageVersion {
     parent: row.parent_family ? { family: row.parent_family, version: row.parent_version } : null,
     createdAt: row.created_at,
     copies,
+    accountCopies,
   };
 }
 
@@ -71,6 +97,35 @@ export interface CopyChange {
 export class VersionsRepository {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
+  /**
+   * An owned copy's fact. A copy once available only leaves that state for released (a
+   * late "started" or a replay never takes it back to pending).
+   */
+  async applyAccountCopyFact(tx: EntityManager, c: AccountCopyChange): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO catalog.account_copies (family, version, account, region, image_id, snapshot_ids, state, state_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (family, version, account, region) DO UPDATE SET
+         image_id = COALESCE(EXCLUDED.image_id, catalog.account_copies.image_id),
+         snapshot_ids = CASE WHEN cardinality(EXCLUDED.snapshot_ids) > 0 THEN EXCLUDED.snapshot_ids ELSE catalog.account_copies.snapshot_ids END,
+         state = EXCLUDED.state, state_reason = EXCLUDED.state_reason, updated_at = now()
+       WHERE NOT (catalog.account_copies.state = 'available' AND EXCLUDED.state IN ('pending', 'failed'))
+         AND catalog.account_copies.state <> 'released'
+       RETURNING family`,
+      [
+        c.family,
+        c.version,
+        c.account,
+        c.region,
+        c.imageId ?? null,
+        c.snapshotIds ?? [],
+        c.state,
+        c.reason ?? null,
+      ],
+    );
+    return returnedRows(result).length === 1;
+  }
+
   async get(
     family: string,
     version: string,
@@ -85,7 +140,11 @@ export class VersionsRepository {
       'SELECT * FROM catalog.regional_copies WHERE family = $1 AND version = $2 ORDER BY region',
       [family, version],
     );
-    return toVersion(rows[0], copies.map(toCopy));
+    const owned = await tx.query(
+      'SELECT * FROM catalog.account_copies WHERE family = $1 AND version = $2 ORDER BY account, region',
+      [family, version],
+    );
+    return toVersion(rows[0], copies.map(toCopy), owned.map(toAccountCopy));
   }
 
   /** Newest first; the cursor is the created_at/version of the last item. */
@@ -116,8 +175,16 @@ export class VersionsRepository {
       'SELECT * FROM catalog.regional_copies WHERE family = $1 AND version = ANY($2) ORDER BY region',
       [family, rows.map((r: any) => r.version)],
     );
+    const owned = await this.db.query(
+      'SELECT * FROM catalog.account_copies WHERE family = $1 AND version = ANY($2) ORDER BY account, region',
+      [family, rows.map((r: any) => r.version)],
+    );
     return rows.map((r: any) =>
-      toVersion(r, copies.filter((c: any) => c.version === r.version).map(toCopy)),
+      toVersion(
+        r,
+        copies.filter((c: any) => c.version === r.version).map(toCopy),
+        owned.filter((c: any) => c.version === r.version).map(toAccountCopy),
+      ),
     );
   }
 

@@ -54,6 +54,8 @@ export class CopyEventsMessageController {
     @Ctx() ctx: EventContext,
   ) {
     const d = event.data;
+    // an owned copy in another account is that account's to share, not the platform's
+    if (d.account && d.account !== this.ec2.defaultAccount) return;
     await this.copies.upsert(ctx.tx, {
       family: d.family,
       version: d.version,

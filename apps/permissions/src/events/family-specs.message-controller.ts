@@ -9,6 +9,7 @@ import { CopiesRepository } from '../copies/copies.repository.js';
 import { PermissionsWorker } from '../apply/permissions-worker.service.js';
 import { Refusals } from '../overrides/refusals.js';
 import { refusalReason } from '../sharing/desired-state.js';
+import { effectiveSharing } from '../sharing/effective-sharing.js';
 import { FamilySharingRepository } from '../sharing/family-sharing.repository.js';
 import { platformRules } from '../sharing/platform-rules.js';
 import { principalsOf } from '../sharing/principal.js';
@@ -34,7 +35,8 @@ export class FamilySpecsMessageController {
     @Payload() event: CloudEvent<string, FamilySpecApplied>,
     @Ctx() ctx: EventContext,
   ) {
-    const { family, specVersion, spec, appliedBy } = event.data;
+    const { family, specVersion, spec: applied, appliedBy } = event.data;
+    const spec = { ...applied, sharing: effectiveSharing(applied) };
     const saved = await this.sharing.savePolicy(ctx.tx, family, specVersion, spec.sharing);
     if (!saved) return; // an older or replayed spec version: never move backwards
     const rules = platformRules(this.config);

@@ -76,7 +76,7 @@ export class CopyCommands {
            kms_key_id = $3, next_attempt_at = now(), finished_at = NULL, released_spec_version = NULL,
            released_at = NULL, updated_at = now()
          WHERE id = $1`,
-        [id, generation, distribution.kmsKeys[job.region] ?? null],
+        [id, generation, job.account ? null : (distribution.kmsKeys[job.region] ?? null)],
       );
       await this.audit.record(
         tx,

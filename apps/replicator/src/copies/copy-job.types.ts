@@ -19,6 +19,10 @@ export interface CopyJob {
   sourceRegion: string;
   sourceImageId: string;
   region: string;
+  /** The account the copy is made in, for an owned copy elsewhere; null: the platform's own. */
+  account: string | null;
+  /** The role assumed in that account. */
+  roleName: string | null;
   state: CopyState;
   /** Bumped when a failed copy is replaced by a new one: a new ClientToken and name. */
   generation: number;
@@ -52,6 +56,8 @@ export function toCopyJob(r: any): CopyJob {
     sourceRegion: r.source_region,
     sourceImageId: r.source_image_id,
     region: r.region,
+    account: r.account ?? null,
+    roleName: r.role_name ?? null,
     state: r.state,
     generation: r.generation,
     attempt: r.attempt,
@@ -87,6 +93,7 @@ export function copyJobView(job: CopyJob) {
     sourceRegion: job.sourceRegion,
     sourceImageId: job.sourceImageId,
     region: job.region,
+    account: job.account,
     state: job.state,
     generation: job.generation,
     attempt: job.attempt,

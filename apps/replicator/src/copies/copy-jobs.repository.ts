@@ -13,6 +13,8 @@ export type NewCopyJob = Pick<
   | 'sourceRegion'
   | 'sourceImageId'
   | 'region'
+  | 'account'
+  | 'roleName'
   | 'kmsKeyId'
   | 'requestedBy'
   | 'correlationId'
@@ -76,14 +78,14 @@ export class CopyJobsRepository {
     return rows.map(toCopyJob);
   }
 
-  /** Inserts jobs; a version x region that has one already keeps it. Returns those inserted. */
+  /** Inserts jobs; a version x region x account that has one already keeps it. Returns those inserted. */
   async insertMany(tx: EntityManager, jobs: NewCopyJob[]): Promise<CopyJob[]> {
     const inserted: CopyJob[] = [];
     for (const j of jobs) {
       const result = await tx.query(
-        `INSERT INTO ${TABLE} (id, family, version, source_region, source_image_id, region, state, kms_key_id, requested_by, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9)
-         ON CONFLICT (family, version, region) DO NOTHING RETURNING *`,
+        `INSERT INTO ${TABLE} (id, family, version, source_region, source_image_id, region, state, kms_key_id, requested_by, correlation_id, account, role_name)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11)
+         ON CONFLICT (family, version, region, (COALESCE(account, ''))) DO NOTHING RETURNING *`,
         [
           j.id,
           j.family,
@@ -94,6 +96,8 @@ export class CopyJobsRepository {
           j.kmsKeyId,
           j.requestedBy,
           j.correlationId,
+          j.account,
+          j.roleName,
         ],
       );
       inserted.push(...returnedRows(result).map(toCopyJob));

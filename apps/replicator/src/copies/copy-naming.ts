@@ -12,16 +12,20 @@ export interface CopyIdentity {
   version: string;
   region: string;
   generation: number;
+  /** Another account, for an owned copy there; null or absent: the platform's own. */
+  account?: string | null;
 }
 
 /**
  * The CopyImage ClientToken: derived from the version, the destination region and the
- * generation, so a retried or repeated call (a crash after CopyImage, a lost answer) gets the
+ * generation (and the account, for an owned copy elsewhere), so a retried or repeated call (a crash after CopyImage, a lost answer) gets the
  * same copy back, and a replacement for a failed copy gets a new one. EC2 allows 64 ASCII chars.
  */
 export function copyClientToken(copy: CopyIdentity): string {
   const digest = createHash('sha256')
-    .update(`${copy.family}\n${copy.version}\n${copy.region}\n${copy.generation}`)
+    .update(
+      `${copy.family}\n${copy.version}\n${copy.region}\n${copy.generation}${copy.account ? `\n${copy.account}` : ''}`,
+    )
     .digest('hex');
   return `amif-copy-${digest.slice(0, 48)}`;
 }

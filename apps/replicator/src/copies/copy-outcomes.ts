@@ -65,6 +65,7 @@ export class CopyOutcomes {
           region: job.region,
           imageId: copy.imageId,
           jobId: job.id,
+          ...(job.account ? { account: job.account } : {}),
           encrypted: job.kmsKeyId ? true : undefined,
           kmsKeyId: job.kmsKeyId ?? undefined,
         },
@@ -80,6 +81,7 @@ export class CopyOutcomes {
           after: {
             state: 'copying',
             jobId: job.id,
+            ...(job.account ? { account: job.account } : {}),
             name: copy.name,
             sourceImageId: job.sourceImageId,
             sourceRegion: job.sourceRegion,
@@ -114,6 +116,7 @@ export class CopyOutcomes {
           sourceRegion: job.sourceRegion,
           sourceImageId: job.sourceImageId,
           jobId: job.id,
+          ...(job.account ? { account: job.account } : {}),
         },
         { key: job.family, causedBy: this.causedBy(job) },
       );
@@ -168,6 +171,7 @@ export class CopyOutcomes {
           sourceImageId: job.sourceImageId,
           imageId: job.imageId,
           jobId: job.id,
+          ...(job.account ? { account: job.account } : {}),
         },
         { key: job.family, causedBy: this.causedBy(job) },
       );
@@ -246,6 +250,7 @@ export class CopyOutcomes {
         specVersion,
         reason,
         jobId: job.id,
+        ...(job.account ? { account: job.account } : {}),
       },
       { key: job.family, causedBy: this.causedBy(job) },
     );

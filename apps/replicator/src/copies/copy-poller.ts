@@ -40,12 +40,19 @@ export class CopyPoller {
 
   async poll(owner: string): Promise<number> {
     const claimed = await this.jobs.claim(owner, 'copying', 1000, this.config.COPY_LEASE_MS);
-    const byRegion = new Map<string, Claimed<CopyJob>[]>();
-    for (const c of claimed) byRegion.set(c.row.region, [...(byRegion.get(c.row.region) ?? []), c]);
+    // one DescribeImages per account x region (owned copies in other accounts are polled there)
+    const byScope = new Map<string, Claimed<CopyJob>[]>();
+    for (const c of claimed) {
+      const scope = `${c.row.account ?? ''}|${c.row.region}`;
+      byScope.set(scope, [...(byScope.get(scope) ?? []), c]);
+    }
     await Promise.all(
-      [...byRegion].map(([region, jobs]) =>
-        this.pollRegion(region, jobs).catch((error) =>
-          this.logger.warn({ err: error, region }, 'polling copies failed; next poll retries'),
+      [...byScope.values()].map((jobs) =>
+        this.pollRegion(jobs[0]!.row.region, jobs).catch((error) =>
+          this.logger.warn(
+            { err: error, region: jobs[0]!.row.region, account: jobs[0]!.row.account },
+            'polling copies failed; next poll retries',
+          ),
         ),
       ),
     );
@@ -58,6 +65,7 @@ export class CopyPoller {
         await this.ec2.describeImagesByIds(
           region,
           claimed.map((c) => c.row.imageId!),
+          { account: claimed[0]!.row.account ?? undefined },
         )
       ).map((image) => [image.ImageId, image]),
     );
@@ -105,6 +113,7 @@ export class CopyPoller {
       .send(
         job.region,
         new DeregisterImageCommand({ ImageId: job.imageId!, DeleteAssociatedSnapshots: true }),
+        { account: job.account ?? undefined },
       )
       .catch((error) =>
         this.logger.warn({ err: error, imageId: job.imageId }, 'could not deregister failed copy'),

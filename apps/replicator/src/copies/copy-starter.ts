@@ -1,5 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CopyImageCommand } from '@aws-sdk/client-ec2';
+import {
+  CopyImageCommand,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Ec2Gateway } from '@ami/aws';
@@ -13,6 +17,7 @@ import { CopyJobsRepository } from './copy-jobs.repository.js';
 import { copyClientToken, copyImageName, copyTags } from './copy-naming.js';
 import { CopyOutcomes } from './copy-outcomes.js';
 import { RegionDirectory } from './region-directory.js';
+import { snapshotsOf } from './copy-poller.js';
 
 /**
  * Sends one job's CopyImage, in the destination region, and saves the copy's id. Safe to run
@@ -46,7 +51,7 @@ export class CopyStarter {
       if (error instanceof LeaseLostError) throw error;
       const decision = decideOnCopyError(error);
       if (decision.kind === 'adopt') {
-        const existing = await this.findByName(job.region, name);
+        const existing = await this.findByName(job, name);
         if (!existing) throw error;
         imageId = existing;
       } else {
@@ -61,7 +66,35 @@ export class CopyStarter {
     );
   }
 
+  /**
+   * An owned copy in another account needs the source shared with that account first: launch
+   * permission on the image and create-volume permission on its snapshots (both idempotent).
+   */
+  private async shareSource(job: CopyJob): Promise<void> {
+    const account = job.account!;
+    this.ec2.useRole(account, job.roleName ?? 'ami-factory-distribution');
+    await this.ec2.send(
+      job.sourceRegion,
+      new ModifyImageAttributeCommand({
+        ImageId: job.sourceImageId,
+        LaunchPermission: { Add: [{ UserId: account }] },
+      }),
+    );
+    const [source] = await this.ec2.describeImagesByIds(job.sourceRegion, [job.sourceImageId]);
+    for (const snapshot of source ? snapshotsOf(source) : [])
+      await this.ec2.send(
+        job.sourceRegion,
+        new ModifySnapshotAttributeCommand({
+          SnapshotId: snapshot,
+          Attribute: 'createVolumePermission',
+          OperationType: 'add',
+          UserIds: [account],
+        }),
+      );
+  }
+
   private async copy(job: CopyJob, name: string, clientToken: string): Promise<string> {
+    if (job.account) await this.shareSource(job);
     const tags = copyTags(job);
     const out = await this.ec2.send(
       job.region,
@@ -80,16 +113,18 @@ export class CopyStarter {
           { ResourceType: 'snapshot', Tags: tags },
         ],
       }),
+      { account: job.account ?? undefined },
     );
     if (!out.ImageId) throw new Error(`CopyImage into ${job.region} answered without an ImageId`);
     return out.ImageId;
   }
 
-  private async findByName(region: string, name: string): Promise<string | undefined> {
-    const [image] = await this.ec2.describeAllImages(region, {
-      Owners: ['self'],
-      Filters: [{ Name: 'name', Values: [name] }],
-    });
+  private async findByName(job: CopyJob, name: string): Promise<string | undefined> {
+    const [image] = await this.ec2.describeAllImages(
+      job.region,
+      { Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] },
+      { account: job.account ?? undefined },
+    );
     return image?.ImageId;
   }
 

@@ -39,3 +39,36 @@ export function pickSource(
   if (!chosen) throw new Error('a version without images has nothing to copy');
   return chosen;
 }
+
+/** An account that gets owned copies, as the spec names it. */
+export interface CopyAccount {
+  accountId: string;
+  roleName: string;
+  regions?: string[];
+}
+
+/**
+ * The owned copies a version still needs in other accounts: each account x region (the
+ * account's regions, else the distribution's) with no job yet. The platform's own account
+ * is refused: its copies are the regional copies already.
+ */
+export function accountCopiesLacking(
+  accounts: CopyAccount[],
+  distribution: string[],
+  ownAccount: string,
+  existing: Iterable<{ account: string | null; region: string }>,
+): { copies: Array<{ account: string; roleName: string; region: string }>; refused: string[] } {
+  const have = new Set([...existing].map((j) => `${j.account ?? ''}/${j.region}`));
+  const copies: Array<{ account: string; roleName: string; region: string }> = [];
+  const refused: string[] = [];
+  for (const a of accounts) {
+    if (a.accountId === ownAccount) {
+      refused.push(a.accountId);
+      continue;
+    }
+    for (const region of a.regions ?? distribution)
+      if (!have.has(`${a.accountId}/${region}`))
+        copies.push({ account: a.accountId, roleName: a.roleName, region });
+  }
+  return { copies, refused };
+}

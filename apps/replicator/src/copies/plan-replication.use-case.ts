@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { Ec2Gateway } from '@ami/aws';
 import { AuditRecorder } from '@ami/messaging';
 import {
   DistributionsRepository,
@@ -9,7 +10,7 @@ import {
 } from '../distribution/distributions.repository.js';
 import type { CopyJob } from './copy-job.types.js';
 import { CopyJobsRepository } from './copy-jobs.repository.js';
-import { regionsLackingCopy } from './plan-copies.js';
+import { accountCopiesLacking, regionsLackingCopy } from './plan-copies.js';
 
 export interface PlanContext {
   requestedBy: string;
@@ -27,6 +28,7 @@ export class PlanReplication {
     @Inject(DistributionsRepository) private readonly distributions: DistributionsRepository,
     @Inject(CopyJobsRepository) private readonly jobs: CopyJobsRepository,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
+    @Inject(Ec2Gateway) private readonly ec2: Ec2Gateway,
   ) {}
 
   /** Plans a version that just became known (built or imported), if its spec is known. */
@@ -67,22 +69,48 @@ export class PlanReplication {
     const regions = regionsLackingCopy(
       distribution.regions,
       version,
-      existing.map((j) => j.region),
+      existing.filter((j) => j.account === null).map((j) => j.region),
     );
-    const created = await this.jobs.insertMany(
-      tx,
-      regions.map((region) => ({
+    const owned = accountCopiesLacking(
+      distribution.accounts,
+      distribution.regions,
+      this.ec2.defaultAccount,
+      existing,
+    );
+    const base = {
+      family: version.family,
+      version: version.version,
+      sourceRegion: version.sourceRegion,
+      sourceImageId: version.sourceImageId,
+      requestedBy: ctx.requestedBy,
+      correlationId: ctx.correlationId,
+    };
+    const created = await this.jobs.insertMany(tx, [
+      ...regions.map((region) => ({
+        ...base,
         id: randomUUID(),
-        family: version.family,
-        version: version.version,
-        sourceRegion: version.sourceRegion,
-        sourceImageId: version.sourceImageId,
         region,
+        account: null,
+        roleName: null,
         kmsKeyId: distribution.kmsKeys[region] ?? null,
-        requestedBy: ctx.requestedBy,
-        correlationId: ctx.correlationId,
       })),
-    );
+      // KMS keys are per account: an owned copy keeps the source's encryption state
+      ...owned.copies.map((c) => ({ ...base, id: randomUUID(), ...c, kmsKeyId: null })),
+    ]);
+    for (const account of owned.refused)
+      await this.audit.record(
+        tx,
+        {
+          actor: 'replicator',
+          action: 'copy.refused',
+          subject: { family: version.family, version: version.version },
+          before: null,
+          after: { account },
+          outcome: 'rejected',
+          reason: `distribution.accounts names ${account}, the platform's own account: its copies are the regional copies`,
+        },
+        { id: randomUUID(), correlationid: ctx.correlationId },
+      );
     for (const job of created) {
       await this.audit.record(
         tx,
@@ -93,6 +121,7 @@ export class PlanReplication {
           before: null,
           after: {
             jobId: job.id,
+            ...(job.account ? { account: job.account } : {}),
             sourceRegion: job.sourceRegion,
             sourceImageId: job.sourceImageId,
             kmsKeyId: job.kmsKeyId,

@@ -17,6 +17,8 @@ export const copyReleasedSchema = z
     specVersion: z.number().int().min(1),
     reason: z.string().min(1),
     jobId: z.uuid().optional(),
+    /** The account the copy is in, when it is an owned copy in another account (distribution.accounts); absent: the platform's own. */
+    account: z.string().regex(/^\d{12}$/).optional(),
   })
   .strict();
 export type CopyReleased = z.infer<typeof copyReleasedSchema>;
