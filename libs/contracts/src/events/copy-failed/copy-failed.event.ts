@@ -19,7 +19,10 @@ export const copyFailedSchema = z
     code: z.string().min(1).optional(),
     jobId: z.uuid().optional(),
     /** The account the copy is in, when it is an owned copy in another account (distribution.accounts); absent: the platform's own. */
-    account: z.string().regex(/^\d{12}$/).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
   })
   .strict();
 export type CopyFailed = z.infer<typeof copyFailedSchema>;

@@ -16,7 +16,10 @@ export const copyStartedSchema = z
     imageId,
     jobId: z.uuid().optional(),
     /** The account the copy is in, when it is an owned copy in another account (distribution.accounts); absent: the platform's own. */
-    account: z.string().regex(/^\d{12}$/).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
     encrypted: z.boolean().optional(),
     kmsKeyId: z.string().min(1).optional(),
   })

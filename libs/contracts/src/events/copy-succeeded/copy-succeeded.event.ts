@@ -18,7 +18,10 @@ export const copySucceededSchema = z
     sourceImageId: imageId.optional(),
     jobId: z.uuid().optional(),
     /** The account the copy is in, when it is an owned copy in another account (distribution.accounts); absent: the platform's own. */
-    account: z.string().regex(/^\d{12}$/).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
   })
   .strict();
 export type CopySucceeded = z.infer<typeof copySucceededSchema>;
