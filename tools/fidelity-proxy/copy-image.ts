@@ -159,17 +159,15 @@ async function tagCopy(moto: MotoClient, call: Ec2Call, imageId: string): Promis
  * account shared with the caller (launch permission): the copy is the caller's own image, with
  * its own snapshots. The proxy finds the owner among the accounts it has seen, checks the
  * share, and makes the copy in the caller's account with RegisterImage (moto gives it a
- * snapshot of its own). Undefined when the source is the caller's (moto copies it).
+ * snapshot of its own). Asked only once moto has answered that the caller has no such image.
  */
 async function copySharedImage(
   moto: MotoClient,
   call: Ec2Call,
   accounts: Iterable<string>,
-): Promise<Ec2Response | undefined> {
+): Promise<Ec2Response> {
   const sourceRegion = getParam(call.params, 'SourceRegion') ?? call.region;
   const sourceId = getParam(call.params, 'SourceImageId') ?? '';
-  if (await describeOne(moto, { account: call.account, region: sourceRegion }, sourceId))
-    return undefined;
   for (const owner of accounts) {
     if (owner === call.account) continue;
     const scope = { account: owner, region: sourceRegion };
@@ -238,10 +236,9 @@ export const copyImage: Ec2Handler = async ({ call, forward }, { state, names, m
       const limit = state.copies.maxInFlight;
       if (limit !== undefined && state.copies.inFlight(call) >= limit)
         return copyLimitExceeded(limit, call.region);
-      const shared = await copySharedImage(moto, call, state.accounts);
-      // the emulated copy reached moto on the client's behalf: it counts as upstream
-      if (shared) state.counters.upstream(call, call.action);
-      const response = shared ?? (await forward(params));
+      let response = await forward(params);
+      if (!isSuccess(response) && response.body.includes('InvalidAMIID.NotFound'))
+        response = await copySharedImage(moto, call, state.accounts);
       const imageId = isSuccess(response) ? resultText(response.body, 'imageId') : undefined;
       if (!imageId) return response;
       await tagCopy(moto, call, imageId);

@@ -13,7 +13,6 @@ import {
   FAST_REPLICATOR_ENV,
   familySpec,
   imagesNamed,
-  imagesNamedIn,
   jobsOf,
   publisher,
   Publisher,
@@ -95,9 +94,7 @@ describe('replicator killed after CopyImage and restarted', () => {
     const jobs = await waitForJobs(db, family, COPIES, ['succeeded'], 90_000);
     for (const job of jobs) {
       const name = `ami-factory/${family}/${version}`;
-      const named = job.account
-        ? await imagesNamedIn(job.account, job.region, name)
-        : await imagesNamed(job.region, name);
+      const named = await imagesNamed(job.region, name, job.account ?? undefined);
       expect(named.map((i) => i.ImageId)).toEqual([job.image_id]);
     }
     expect(

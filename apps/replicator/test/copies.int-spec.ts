@@ -19,7 +19,6 @@ import {
   ec2Client,
   familySpec,
   imagesNamed,
-  imagesNamedIn,
   jobsOf,
   kmsKey,
   publisher,
@@ -156,7 +155,7 @@ describe('replicator', () => {
     expect(owned.map((j) => j.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
     expect(jobs.filter((j) => j.account === null).map((j) => j.region)).toEqual(['eu-west-1']);
     for (const job of owned) {
-      const named = await imagesNamedIn(other, job.region, `ami-factory/${family}/${version}`);
+      const named = await imagesNamed(job.region, `ami-factory/${family}/${version}`, other);
       expect(named.map((i) => i.ImageId)).toEqual([job.image_id]);
       expect(named[0]!.OwnerId).toBe(other);
       expect(job.client_token).toBe(

@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { mintToken } from '@ami/auth';
+import { MOTO_ACCOUNT_HEADER } from '@ami/aws';
 import {
   BUILD_SUCCEEDED,
   createEnvelope,
@@ -243,33 +244,25 @@ export async function waitForJobs(
   return jobs;
 }
 
-/** Images of a name owned by another account in a region, through moto directly. */
-export async function imagesNamedIn(
-  account: string,
+/**
+ * Images of a version's name in a region owned by the account (default: the platform's),
+ * through moto directly.
+ */
+export async function imagesNamed(
   region: string,
   name: string,
+  account?: string,
 ): Promise<Image[]> {
   const ec2 = ec2Client(region);
-  ec2.middlewareStack.add(
-    (next) => async (args) => {
-      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-      return next(args);
-    },
-    { step: 'build', name: 'motoAccountHeader' },
-  );
-  try {
-    const out = await ec2.send(
-      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }),
+  if (account)
+    ec2.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers[MOTO_ACCOUNT_HEADER] =
+          account;
+        return next(args);
+      },
+      { step: 'build', name: 'motoAccountHeader' },
     );
-    return out.Images ?? [];
-  } finally {
-    ec2.destroy();
-  }
-}
-
-/** Images of a version's name in a region (owned by the account), through moto directly. */
-export async function imagesNamed(region: string, name: string): Promise<Image[]> {
-  const ec2 = ec2Client(region);
   try {
     const out = await ec2.send(
       new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }),

@@ -11,6 +11,7 @@ import {
 import type { CopyJob } from './copy-job.types.js';
 import { CopyJobsRepository } from './copy-jobs.repository.js';
 import { accountCopiesLacking, regionsLackingCopy } from './plan-copies.js';
+import { lockFamily } from '../distribution/family-lock.js';
 
 export interface PlanContext {
   requestedBy: string;
@@ -33,7 +34,7 @@ export class PlanReplication {
 
   /** Plans a version that just became known (built or imported), if its spec is known. */
   async versionKnown(tx: EntityManager, version: KnownVersion, ctx: PlanContext): Promise<void> {
-    await this.lockFamily(tx, version.family);
+    await lockFamily(tx, version.family);
     const distribution = await this.distributions.distribution(version.family, tx);
     if (!distribution) return;
     if (version.specVersion !== null && distribution.specVersion < version.specVersion) return;
@@ -46,7 +47,7 @@ export class PlanReplication {
     distribution: FamilyDistribution,
     ctx: PlanContext,
   ): Promise<void> {
-    await this.lockFamily(tx, distribution.family);
+    await lockFamily(tx, distribution.family);
     for (const version of await this.distributions.unplanned(
       tx,
       distribution.family,
@@ -134,10 +135,5 @@ export class PlanReplication {
     }
     await this.distributions.markPlanned(tx, version.family, version.version);
     return created;
-  }
-
-  /** One family's planning at a time, whichever replica or consumer runs it. */
-  private lockFamily(tx: EntityManager, family: string) {
-    return tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`replicator-family:${family}`]);
   }
 }

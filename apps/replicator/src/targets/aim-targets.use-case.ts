@@ -5,6 +5,7 @@ import { DistributionsRepository } from '../distribution/distributions.repositor
 import { desiredTargets } from './desired-targets.js';
 import { TargetOutcomes } from './target-outcomes.js';
 import { TargetsRepository, type ChannelPointer } from './targets.repository.js';
+import { lockFamily } from '../distribution/family-lock.js';
 
 /**
  * Points a family's distribution targets at what its channels hold: on a channel move (the
@@ -21,7 +22,7 @@ export class AimTargets {
   ) {}
 
   async channelMoved(tx: EntityManager, pointer: ChannelPointer): Promise<void> {
-    await this.lockFamily(tx, pointer.family);
+    await lockFamily(tx, pointer.family);
     if (!(await this.targets.savePointer(tx, pointer))) return;
     const distribution = await this.distributions.distribution(pointer.family, tx);
     if (!distribution) return; // the spec's arrival aims them
@@ -29,7 +30,7 @@ export class AimTargets {
   }
 
   async specChanged(tx: EntityManager, distribution: FamilyDistribution): Promise<void> {
-    await this.lockFamily(tx, distribution.family);
+    await lockFamily(tx, distribution.family);
     const pointers = await this.targets.pointers(tx, distribution.family);
     for (const pointer of pointers) await this.aim(tx, distribution, pointer, 'spec');
     const dropped = await this.targets.dropChannelsExcept(
@@ -58,10 +59,5 @@ export class AimTargets {
       desiredTargets(pointer.family, pointer.channel, distribution),
     );
     await this.outcomes.dropped(tx, dropped, distribution.specVersion);
-  }
-
-  /** The same lock the copy planner takes: one family's planning at a time. */
-  private lockFamily(tx: EntityManager, family: string) {
-    return tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`replicator-family:${family}`]);
   }
 }

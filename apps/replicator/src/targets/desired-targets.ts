@@ -74,14 +74,3 @@ export function desiredTargets(
   }
   return [...out.values()];
 }
-
-/** The channels a spec's targets name; undefined when some entry takes every channel. */
-export function namedChannels(targets: DistributionTargets): string[] | undefined {
-  if (targets.ssmParameters.some((p) => !p.channels)) return undefined;
-  return [
-    ...new Set([
-      ...targets.ssmParameters.flatMap((p) => p.channels ?? []),
-      ...targets.launchTemplates.map((t) => t.channel),
-    ]),
-  ];
-}

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { family, imageId, region, version } from '../shared.js';
-import {
-  targetKind,
-  targetRef,
-} from '../distribution-target-written/distribution-target-written.event.js';
+import { imageId } from '../shared.js';
+import { targetIdentity } from '../distribution-target-written/distribution-target-written.event.js';
 
 /**
  * The reconcile read a target back and it no longer holds what the platform wrote (changed
@@ -13,12 +10,7 @@ import {
 export const DISTRIBUTION_TARGET_DRIFTED = 'ami.distribution.target-drifted';
 export const distributionTargetDriftedSchema = z
   .object({
-    family,
-    channel: z.string().min(1),
-    version,
-    region,
-    kind: targetKind,
-    target: targetRef,
+    ...targetIdentity,
     expectedImageId: imageId,
     actualImageId: z.string().nullable(),
   })

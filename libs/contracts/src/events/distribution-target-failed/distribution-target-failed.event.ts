@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { family, region, timestamp, version } from '../shared.js';
-import {
-  targetKind,
-  targetRef,
-} from '../distribution-target-written/distribution-target-written.event.js';
+import { timestamp } from '../shared.js';
+import { targetIdentity } from '../distribution-target-written/distribution-target-written.event.js';
 
 /**
  * A distribution target could not be written (AccessDenied, a missing launch template, no
@@ -14,12 +11,7 @@ import {
 export const DISTRIBUTION_TARGET_FAILED = 'ami.distribution.target-failed';
 export const distributionTargetFailedSchema = z
   .object({
-    family,
-    channel: z.string().min(1),
-    version,
-    region,
-    kind: targetKind,
-    target: targetRef,
+    ...targetIdentity,
     code: z.string().min(1),
     reason: z.string().min(1),
     attempt: z.number().int().min(1),

@@ -9,6 +9,16 @@ export const targetKind = z.enum(['ssm-parameter', 'launch-template']);
  */
 export const targetRef = z.string().min(1).max(1100);
 
+/** Which target of which channel an event is about (every distribution-target event has them). */
+export const targetIdentity = {
+  family,
+  channel: z.string().min(1),
+  version,
+  region,
+  kind: targetKind,
+  target: targetRef,
+};
+
 /**
  * A distribution target now holds the AMI id a channel points to: an SSM parameter was
  * written (`written` is its parameter version) or a launch template got a version with the
@@ -18,12 +28,7 @@ export const targetRef = z.string().min(1).max(1100);
 export const DISTRIBUTION_TARGET_WRITTEN = 'ami.distribution.target-written';
 export const distributionTargetWrittenSchema = z
   .object({
-    family,
-    channel: z.string().min(1),
-    version,
-    region,
-    kind: targetKind,
-    target: targetRef,
+    ...targetIdentity,
     imageId,
     /** What the target held before (null: it did not exist, or held no image). */
     previousImageId: z.string().nullable(),
