@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { builderConfigSchema } from '../../apps/builder/src/config/builder.config.js';
 import { catalogConfigSchema } from '../../apps/catalog/src/config/catalog.config.js';
-import { maintenance_scannerConfigSchema } from '../../apps/maintenance-scanner/src/config/maintenance-scanner.config.js';
+import { maintenanceScannerConfigSchema } from '../../apps/maintenance-scanner/src/config/maintenance-scanner.config.js';
 import { permissionsConfigSchema } from '../../apps/permissions/src/config/permissions.config.js';
 import { replicatorConfigSchema } from '../../apps/replicator/src/config/replicator.config.js';
 
@@ -12,7 +12,7 @@ const APP_CONFIGS: Record<string, z.ZodObject> = {
   builder: builderConfigSchema,
   replicator: replicatorConfigSchema,
   permissions: permissionsConfigSchema,
-  'maintenance-scanner': maintenance_scannerConfigSchema,
+  'maintenance-scanner': maintenanceScannerConfigSchema,
 };
 
 /** Variables the app refuses to start without (no default, not optional). */

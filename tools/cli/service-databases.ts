@@ -1,7 +1,7 @@
 import type { ServiceDatabase, ServiceName } from '@ami/persistence';
 import { builderDatabase } from '../../apps/builder/src/database/builder.database.js';
 import { catalogDatabase } from '../../apps/catalog/src/database/catalog.database.js';
-import { maintenance_scannerDatabase } from '../../apps/maintenance-scanner/src/database/maintenance-scanner.database.js';
+import { maintenanceScannerDatabase } from '../../apps/maintenance-scanner/src/database/maintenance-scanner.database.js';
 import { permissionsDatabase } from '../../apps/permissions/src/database/permissions.database.js';
 import { replicatorDatabase } from '../../apps/replicator/src/database/replicator.database.js';
 
@@ -11,5 +11,5 @@ export const SERVICE_DATABASES: Record<ServiceName, ServiceDatabase> = {
   builder: builderDatabase,
   replicator: replicatorDatabase,
   permissions: permissionsDatabase,
-  'maintenance-scanner': maintenance_scannerDatabase,
+  'maintenance-scanner': maintenanceScannerDatabase,
 };

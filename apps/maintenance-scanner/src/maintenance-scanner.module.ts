@@ -1,15 +1,21 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@ami/auth';
+import { AwsModule } from '@ami/aws';
 import { ServiceModule } from '@ami/runtime';
-import { maintenance_scannerConfigSchema } from './config/maintenance-scanner.config.js';
-import { maintenance_scannerDatabase } from './database/maintenance-scanner.database.js';
+import { maintenanceScannerConfigSchema } from './config/maintenance-scanner.config.js';
+import { maintenanceScannerDatabase } from './database/maintenance-scanner.database.js';
+import { ScansModule } from './scans/scans.module.js';
 
 @Module({
   imports: [
     ServiceModule.forService({
       name: 'maintenance-scanner',
-      config: maintenance_scannerConfigSchema,
-      ...maintenance_scannerDatabase,
+      config: maintenanceScannerConfigSchema,
+      ...maintenanceScannerDatabase,
     }),
+    AuthModule,
+    AwsModule,
+    ScansModule,
   ],
 })
 export class MaintenanceScannerModule {}

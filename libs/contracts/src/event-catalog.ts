@@ -51,6 +51,10 @@ export const EventCatalog = {
     schema: E.launchPermissionsRefusedSchema,
   },
   [E.IMAGE_LIFECYCLE_CHANGED]: { topic: Topics.Lifecycle, schema: E.imageLifecycleChangedSchema },
+  [E.MAINTENANCE_FINDINGS_REPORTED]: {
+    topic: Topics.Lifecycle,
+    schema: E.maintenanceFindingsReportedSchema,
+  },
   [E.PLATFORM_PROBE]: { topic: Topics.Diagnostics, schema: E.platformProbeSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 

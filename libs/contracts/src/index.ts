@@ -11,4 +11,5 @@ export * from './event-catalog.js';
 export * from './json-schemas.js';
 export * from './events/index.js';
 export * from './family-spec/family-spec.schema.js';
+export { cronProblem, isTimeZone, nextRun } from './family-spec/cron.js';
 export * from './digest.js';

@@ -1,12 +1,36 @@
 import { z } from 'zod';
-import { commonConfigShape } from '@ami/config';
+import { authConfigShape } from '@ami/auth';
 import { awsConfigShape } from '@ami/aws';
+import { commonConfigShape, env } from '@ami/config';
 import { messagingConfigShape } from '@ami/messaging';
+import { cronProblem, isTimeZone } from '@ami/contracts';
 
-export const maintenance_scannerConfigSchema = z.object({
+const cron = env.string('0 3 * * *').superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const maintenanceScannerConfigSchema = z.object({
   ...commonConfigShape,
   ...messagingConfigShape,
   ...awsConfigShape,
+  ...authConfigShape,
+  /** When a family whose spec names no maintenance.schedule is scanned. */
+  MAINTENANCE_DEFAULT_SCHEDULE: cron,
+  MAINTENANCE_DEFAULT_TIMEZONE: env
+    .string('UTC')
+    .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
+  /** Run the scan worker in this replica (replicas share families by row locks). */
+  SCAN_WORKER_ENABLED: env.bool(true),
+  SCAN_WORKER_INTERVAL_MS: env.int(1000, 10),
+  /** Families one tick scans together (their source lookups are batched per region). */
+  SCAN_BATCH: env.int(100, 1),
+  SCAN_LEASE_MS: env.int(60_000, 1000),
+  /** Failed rebuilds (asked by the scanner, in a row) after which it stops asking and reports. */
+  REBUILD_MAX_FAILURES: env.int(3, 1),
+  /** Backoff before the same cause is asked again after a failed rebuild. */
+  REBUILD_RETRY_BASE_MS: env.int(600_000, 1),
+  REBUILD_RETRY_MAX_MS: env.int(21_600_000, 1),
 });
 
-export type MaintenanceScannerConfig = z.infer<typeof maintenance_scannerConfigSchema>;
+export type MaintenanceScannerConfig = z.infer<typeof maintenanceScannerConfigSchema>;

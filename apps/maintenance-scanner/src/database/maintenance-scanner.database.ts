@@ -1,10 +1,15 @@
 import type { ServiceDatabase } from '@ami/persistence';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
 import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
+import { MaintenanceScans1765100000000 } from './migrations/1765100000000-maintenance-scans.js';
 
 /** The maintenance-scanner service's schema: its entities and, in order, its migrations. */
-export const maintenance_scannerDatabase: ServiceDatabase = {
+export const maintenanceScannerDatabase: ServiceDatabase = {
   schema: 'maintenance_scanner',
   entities: [],
-  migrations: [MessagingTables1764201600000, OutboxSetAside1764990000000],
+  migrations: [
+    MessagingTables1764201600000,
+    OutboxSetAside1764990000000,
+    MaintenanceScans1765100000000,
+  ],
 };

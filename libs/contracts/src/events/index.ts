@@ -22,3 +22,4 @@ export * from './launch-permissions-drift-repaired/launch-permissions-drift-repa
 export * from './launch-permissions-refused/launch-permissions-refused.event.js';
 export * from './image-lifecycle-changed/image-lifecycle-changed.event.js';
 export * from './platform-probe/platform-probe.event.js';
+export * from './maintenance-findings-reported/maintenance-findings-reported.event.js';

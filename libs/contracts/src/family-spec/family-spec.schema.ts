@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem, isTimeZone } from './cron.js';
 
 /**
  * An image family, declared as a versioned spec (YAML or JSON). Applying a spec stores a new
@@ -304,8 +305,39 @@ export const sharingSchema = z
   })
   .strict();
 
+/**
+ * When the maintenance scanner looks at a family: a cron expression (five fields, or six with
+ * seconds) in an IANA time zone, parsed by cron-parser. Absent: the platform's default
+ * (MAINTENANCE_DEFAULT_SCHEDULE, MAINTENANCE_DEFAULT_TIMEZONE).
+ */
+export const maintenanceScheduleSchema = z
+  .object({
+    cron: z
+      .string()
+      .min(1)
+      .superRefine((cron, ctx) => {
+        const problem = cronProblem(cron);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    timezone: z
+      .string()
+      .min(1)
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC'),
+  })
+  .strict();
+
 export const maintenanceSchema = z
   .object({
+    schedule: maintenanceScheduleSchema.optional(),
+    /**
+     * Once a rebuild the scanner asked for has succeeded (its test launch passed) and its copies
+     * exist, move this channel to it, so that the families built from this one follow.
+     */
+    promoteAfterRebuild: z
+      .object({ channel: channelName.default('prod') })
+      .strict()
+      .optional(),
     maxAgeDays: z.number().int().min(1).optional(),
     rebuildOnSourceChange: z.boolean().default(true),
     keepLatest: z.number().int().min(1).default(3),

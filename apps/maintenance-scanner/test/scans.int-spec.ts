@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from 'pg';
+import { BUILD_REJECTED, FamilySpecInput } from '@ami/contracts';
+import { eventually, uniqueName } from '@ami/testing';
+import {
+  facts,
+  putParameter,
+  rebuildRequests,
+  scannerDb,
+  startScanner,
+  type Facts,
+  type ScannerHarness,
+} from './scanner-harness.js';
+
+const spec = (name: string, over: Partial<FamilySpecInput> = {}): FamilySpecInput => ({
+  name,
+  owner: 'platform-team',
+  source: { ssmParameter: `/test/${name}/source` },
+  build: { region: 'us-east-1' },
+  ...over,
+});
+
+describe('maintenance scanner: rebuilds asked once per cause', () => {
+  let scanner: ScannerHarness;
+  let publish: Facts;
+  let requests: Awaited<ReturnType<typeof rebuildRequests>>;
+  let db: Client;
+
+  beforeAll(async () => {
+    scanner = await startScanner();
+    publish = await facts();
+    requests = await rebuildRequests();
+    db = await scannerDb();
+  }, 60_000);
+
+  afterAll(async () => {
+    await requests?.stop();
+    await publish?.close();
+    await db?.end();
+    await scanner?.close();
+  });
+
+  const row = async (family: string) =>
+    (await db.query('SELECT * FROM maintenance_scanner.families WHERE id = $1', [family])).rows[0];
+
+  /** Asks for a scan by API and waits until it has run (the row's last scan moved on). */
+  async function scanNow(family: string) {
+    const before = (await row(family))?.last_scan_at?.getTime() ?? 0;
+    const res = await scanner.http('POST', '/v1/maintenance/scans', { family });
+    expect(res.status).toBe(202);
+    await eventually(
+      async () => ((await row(family))?.last_scan_at?.getTime() ?? 0) > before,
+      20_000,
+      `a scan of ${family}`,
+    );
+  }
+
+  async function builtFamily(
+    name: string,
+    over: Partial<FamilySpecInput>,
+    source: string,
+    daysAgo: number,
+  ) {
+    await publish.applySpec(spec(name, over));
+    await eventually(async () => (await row(name)) !== undefined, 20_000, `spec of ${name}`);
+    await publish.built(name, '2026.11.01-1', { sourceImageId: source, daysAgo });
+    await eventually(
+      async () =>
+        (await db.query('SELECT 1 FROM maintenance_scanner.versions WHERE family = $1', [name]))
+          .rowCount === 1,
+      20_000,
+      `version of ${name}`,
+    );
+  }
+
+  it('asks exactly one rebuild of a stale family, however often it is scanned', async () => {
+    const name = uniqueName('stale');
+    await putParameter(`/test/${name}/source`, 'ami-0000000000000a001');
+    await builtFamily(name, { maintenance: { maxAgeDays: 7 } }, 'ami-0000000000000a001', 10);
+    await scanNow(name);
+    await eventually(() => requests.of(name).length === 1, 20_000, `a rebuild request for ${name}`);
+    await scanNow(name);
+    await scanNow(name);
+    const [request] = requests.of(name);
+    expect(requests.of(name)).toHaveLength(1);
+    expect(request.data).toMatchObject({
+      family: name,
+      requestedBy: 'maintenance-scanner',
+      idempotencyKey: 'maintenance:stale:2026.11.01-1',
+      force: true,
+    });
+    expect(request.data.reason).toMatch(/^stale: version 2026.11.01-1 is 10.0 days old/);
+    const report = await scanner.http('GET', `/v1/maintenance/findings/${name}`);
+    expect(report.status).toBe(200);
+    expect(report.body.findings).toMatchObject({ stale: true, maxAgeDays: 7, sourceMoved: null });
+    expect(report.body.findings.pendingRebuilds).toEqual([
+      expect.objectContaining({ requestId: request.id, cause: 'stale', state: 'asked' }),
+    ]);
+  });
+
+  it('asks exactly one rebuild when the SSM source parameter moves, with batched lookups', async () => {
+    const name = uniqueName('moved');
+    await putParameter(`/test/${name}/source`, 'ami-0000000000000b001');
+    await builtFamily(name, {}, 'ami-0000000000000b001', 1);
+    await scanNow(name);
+    expect(requests.of(name)).toHaveLength(0);
+
+    await putParameter(`/test/${name}/source`, 'ami-0000000000000b002');
+    await scanner.fidelity.resetCounters();
+    await scanNow(name);
+    await eventually(() => requests.of(name).length === 1, 20_000, `a rebuild request for ${name}`);
+    const counters = await scanner.fidelity.counters();
+    console.info(
+      `calls for one scan of an SSM-sourced family: ${JSON.stringify(
+        Object.fromEntries(Object.entries(counters.actions).map(([a, c]) => [a, c.ok])),
+      )}`,
+    );
+    expect(counters.actions['ssm:GetParameters']?.ok).toBe(1);
+    expect(counters.actions['DescribeImages']?.ok).toBe(1);
+    await scanNow(name);
+    expect(requests.of(name)).toHaveLength(1);
+    expect(requests.of(name)[0].data).toMatchObject({
+      idempotencyKey: 'maintenance:source-moved:ami-0000000000000b002',
+    });
+    expect(requests.of(name)[0].data.force).toBeUndefined();
+  });
+
+  it('reports a source that no longer resolves, and asks nothing', async () => {
+    const name = uniqueName('gone');
+    await builtFamily(name, {}, 'ami-0000000000000c001', 1);
+    await scanNow(name);
+    await scanNow(name);
+    expect(requests.of(name)).toHaveLength(0);
+    const report = await scanner.http('GET', `/v1/maintenance/findings/${name}`);
+    expect(report.body.findings.sourceUnresolvable).toBe(
+      `SSM parameter /test/${name}/source does not exist in us-east-1`,
+    );
+  });
+
+  it('backs off after failed rebuilds, stops after three, and resumes on a spec change', async () => {
+    const name = uniqueName('failing');
+    await putParameter(`/test/${name}/source`, 'ami-0000000000000d001');
+    await builtFamily(name, { maintenance: { maxAgeDays: 1 } }, 'ami-0000000000000d001', 5);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await scanNow(name);
+      await eventually(() => requests.of(name).length === attempt, 20_000, `request ${attempt}`);
+      const request = requests.of(name)[attempt - 1];
+      expect(request.data.idempotencyKey).toBe(
+        `maintenance:stale:2026.11.01-1${attempt === 1 ? '' : `#${attempt}`}`,
+      );
+      await publish.publish(
+        BUILD_REJECTED,
+        {
+          family: name,
+          requestId: request.id,
+          reason: 'no capacity',
+          requestedBy: 'maintenance-scanner',
+        },
+        name,
+        request.id,
+      );
+      await eventually(
+        async () => (await row(name)).consecutive_failures === attempt,
+        20_000,
+        `failure ${attempt} counted`,
+      );
+      await new Promise((r) => setTimeout(r, 1100)); // past the backoff (at most 1 s here)
+    }
+    expect((await row(name)).suspended_at).not.toBeNull();
+    await scanNow(name);
+    expect(requests.of(name)).toHaveLength(3);
+    const report = await scanner.http('GET', `/v1/maintenance/findings/${name}`);
+    expect(report.body.findings.failingRebuilds).toMatchObject({
+      consecutiveFailures: 3,
+      suspended: true,
+    });
+
+    await publish.applySpec(spec(name, { maintenance: { maxAgeDays: 1 } }), 2);
+    await eventually(
+      () => requests.of(name).length === 4,
+      20_000,
+      'a rebuild after the spec change',
+    );
+    expect((await row(name)).suspended_at).toBeNull();
+  });
+
+  it('cascades down a three-level lineage, each child after its parent is in its build region', async () => {
+    const base = uniqueName('base');
+    const child = uniqueName('child');
+    const grandchild = uniqueName('grandchild');
+    await putParameter(`/test/${base}/source`, 'ami-0000000000000e001');
+    await builtFamily(base, {}, 'ami-0000000000000e001', 1);
+    await publish.moved(base, 'prod', '2026.11.01-1', 1);
+    const fromParent = (parent: string) => ({
+      source: { family: { name: parent, channel: 'prod' } },
+    });
+    await publish.applySpec(spec(child, fromParent(base)));
+    await publish.applySpec(spec(grandchild, fromParent(child)));
+    await eventually(async () => (await row(grandchild)) !== undefined, 20_000, 'specs');
+    await publish.built(child, '2026.11.01-1', {
+      sourceImageId: 'ami-0000000000000e101',
+      parent: { family: base, version: '2026.11.01-1' },
+    });
+    await publish.built(grandchild, '2026.11.01-1', {
+      sourceImageId: 'ami-0000000000000e201',
+      parent: { family: child, version: '2026.11.01-1' },
+    });
+    await publish.moved(child, 'prod', '2026.11.01-1', 1);
+
+    // The base's source moves: it is rebuilt; its new version is promoted.
+    await putParameter(`/test/${base}/source`, 'ami-0000000000000e002');
+    await scanNow(base);
+    await eventually(() => requests.of(base).length === 1, 20_000, 'the base rebuild');
+    await publish.built(base, '2026.12.03-1', {
+      sourceImageId: 'ami-0000000000000e002',
+      causedBy: requests.of(base)[0].id,
+    });
+    await publish.moved(base, 'prod', '2026.12.03-1', 2);
+    await eventually(() => requests.of(child).length === 1, 20_000, 'the child rebuild');
+    expect(requests.of(grandchild)).toHaveLength(0);
+    expect(requests.of(child)[0].data.idempotencyKey).toBe(
+      `maintenance:parent-moved:${base}/prod:2026.12.03-1`,
+    );
+
+    await publish.built(child, '2026.12.03-1', {
+      sourceImageId: 'ami-0000000000000e102',
+      parent: { family: base, version: '2026.12.03-1' },
+      causedBy: requests.of(child)[0].id,
+    });
+    await publish.moved(child, 'prod', '2026.12.03-1', 2);
+    await eventually(() => requests.of(grandchild).length === 1, 20_000, 'the grandchild rebuild');
+    expect(requests.of(grandchild)[0].data.reason).toContain(
+      `parent ${child} prod moved to 2026.12.03-1`,
+    );
+    expect(requests.of(child)).toHaveLength(1);
+    expect(requests.of(base)).toHaveLength(1);
+    const asks = await scanner.http('GET', `/v1/maintenance/rebuilds/${base}`);
+    expect(asks.body.items[0]).toMatchObject({ state: 'succeeded', cause: 'source-moved' });
+  });
+});
