@@ -13,6 +13,7 @@ export const EventCatalog = {
   [E.FAMILY_SPEC_APPLIED]: { topic: Topics.FamilySpecs, schema: E.familySpecAppliedSchema },
   [E.CHANNEL_MOVED]: { topic: Topics.CatalogVersions, schema: E.channelMovedSchema },
   [E.VERSION_IMPORTED]: { topic: Topics.CatalogVersions, schema: E.versionImportedSchema },
+  [E.VERSION_REVOKED]: { topic: Topics.CatalogVersions, schema: E.versionRevokedSchema },
   [E.BUILD_STARTED]: { topic: Topics.Builds, schema: E.buildStartedSchema },
   [E.BUILD_STEP_CHANGED]: { topic: Topics.Builds, schema: E.buildStepChangedSchema },
   [E.BUILD_SUCCEEDED]: { topic: Topics.Builds, schema: E.buildSucceededSchema },

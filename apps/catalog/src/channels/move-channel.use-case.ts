@@ -85,6 +85,21 @@ export class MoveChannel {
     });
   }
 
+  /**
+   * Moves a channel that points to a revoked version back to its previous good one, inside the
+   * revocation's transaction (the channel row is locked; protection does not stop it: a
+   * revoked version must not stay in a channel because nobody may move it).
+   */
+  async fallBack(
+    tx: EntityManager,
+    command: Caller & { family: string; channel: string; reason: string },
+    from: string,
+    to: string,
+  ): Promise<MoveResult> {
+    await this.channels.lock(tx, command.family, command.channel);
+    return this.move(tx, command, from, to, 'rollback', false);
+  }
+
   setProtection(
     command: Caller & { family: string; channel: string; protect: boolean },
   ): Promise<void> {

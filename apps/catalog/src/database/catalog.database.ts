@@ -4,6 +4,7 @@ import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-s
 import { CatalogModel1764201800000 } from './migrations/1764201800000-catalog-model.js';
 import { ProjectionPositions1765000000000 } from './migrations/1765000000000-projection-positions.js';
 import { AccountCopies1765000200000 } from './migrations/1765000200000-account-copies.js';
+import { VersionRevocation1765100000000 } from './migrations/1765100000000-version-revocation.js';
 
 /** The catalog's schema: its migrations, in order. Repositories use SQL, no entity classes. */
 export const catalogDatabase: ServiceDatabase = {
@@ -15,5 +16,6 @@ export const catalogDatabase: ServiceDatabase = {
     OutboxSetAside1764990000000,
     ProjectionPositions1765000000000,
     AccountCopies1765000200000,
+    VersionRevocation1765100000000,
   ],
 };

@@ -9,10 +9,11 @@ const LAUNCHABLE = ['available', 'deprecated'];
 // snapshot: read in several statements, a promote committed in between would pair the old
 // version with whatever the copy looks like afterwards.
 const NAMED_CHANNEL = `
-  SELECT f.name IS NOT NULL AS known, ch.version, c.image_id, c.state
+  SELECT f.name IS NOT NULL AS known, ch.version, c.image_id, c.state, iv.revoked_at, iv.revoke_reason
   FROM (VALUES (1)) AS one (x)
   LEFT JOIN catalog.families f ON f.name = $1
   LEFT JOIN catalog.channels ch ON ch.family = f.name AND ch.name = $2
+  LEFT JOIN catalog.image_versions iv ON iv.family = ch.family AND iv.version = ch.version
   LEFT JOIN catalog.regional_copies c ON c.family = ch.family AND c.version = ch.version AND c.region = $3`;
 
 const LATEST = `
@@ -22,7 +23,7 @@ const LATEST = `
   LEFT JOIN LATERAL (
     SELECT iv.version FROM catalog.image_versions iv
     JOIN catalog.regional_copies rc ON rc.family = iv.family AND rc.version = iv.version
-    WHERE iv.family = f.name AND rc.region = $2 AND rc.state = ANY($3)
+    WHERE iv.family = f.name AND rc.region = $2 AND rc.state = ANY($3) AND iv.revoked_at IS NULL
     ORDER BY iv.created_at DESC, iv.version DESC LIMIT 1
   ) v ON true
   LEFT JOIN catalog.regional_copies c ON c.family = f.name AND c.version = v.version AND c.region = $2`;
@@ -47,6 +48,10 @@ export async function readResolve(
     );
   }
   const version: string = row.version;
+  if (row.revoked_at)
+    throw AppError.notFound(
+      `version ${version} of family ${family} (channel ${channel}) was revoked: ${row.revoke_reason}`,
+    );
   if (!row.state)
     throw AppError.notFound(
       `version ${version} of family ${family} has no copy in region ${region}`,

@@ -36,6 +36,8 @@ export interface ImageVersion {
   source: { imageId: string | null; region: string | null; description: string | null };
   parent: { family: string; version: string } | null;
   createdAt: Date;
+  /** Revoked by an admin: resolve refuses it. */
+  revoked: { at: Date; by: string; reason: string } | null;
   copies: RegionalCopy[];
   /** Owned copies in other accounts, by account and region; never answered by resolve. */
   accountCopies: AccountCopy[];

@@ -1,6 +1,8 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { CurrentActor, RequireRole } from '@ami/auth';
+import type { Actor } from '@ami/auth';
 import { ApiAnswers, AppError, parsePageRequest, TIME_KEY, toPage } from '@ami/runtime';
 import { familyParam, versionParam } from '../api/catalog-params.js';
 import { FamiliesRepository } from '../families/families.repository.js';
@@ -10,9 +12,12 @@ import {
   listVersionsQuery,
   orphanList,
   orphansQuery,
+  revokeBody,
+  revokeResult,
   versionPage,
   versionSchema,
 } from './versions.http-schemas.js';
+import { RevokeVersion } from './revoke-version.use-case.js';
 import { VersionsRepository } from './versions.repository.js';
 
 /** The key toPage writes below: `<created_at ISO>|<version>`. */
@@ -26,7 +31,34 @@ export class VersionsHttpController {
     @Inject(VersionsRepository) private readonly versions: VersionsRepository,
     @Inject(FamiliesRepository) private readonly families: FamiliesRepository,
     @Inject(OrphanAdoption) private readonly orphans: OrphanAdoption,
+    @Inject(RevokeVersion) private readonly revocation: RevokeVersion,
   ) {}
+
+  @Post('families/:family/versions/:version/revoke')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @ApiOperation({
+    summary:
+      'Revoke a version: resolve refuses it, channels pointing to it fall back to their previous good version, families built from it are rebuilt',
+  })
+  @ApiAnswers(
+    { description: 'revoked', schema: revokeResult },
+    { 404: 'no such family or version', 409: 'the version is already revoked' },
+  )
+  revoke(
+    @Param('family', familyParam) family: string,
+    @Param('version', versionParam) version: string,
+    @Body({ schema: revokeBody }) body: z.output<typeof revokeBody>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.revocation.revoke({
+      actor: actor.name,
+      isAdmin: actor.roles.includes('admin'),
+      family,
+      version,
+      reason: body.reason,
+    });
+  }
 
   @Get('families/:family/versions')
   @ApiOperation({

@@ -47,6 +47,10 @@ export const versionSchema = z.object({
   }),
   parent: z.object({ family: z.string(), version: z.string() }).nullable(),
   createdAt: timestamp,
+  revoked: z
+    .object({ at: timestamp, by: z.string(), reason: z.string() })
+    .nullable()
+    .meta({ description: 'who revoked the version, when and why; resolve refuses it' }),
   copies: z.array(regionalCopySchema),
   accountCopies: z
     .array(
@@ -70,3 +74,24 @@ export const copyList = listOf(regionalCopySchema);
 export const orphanList = listOf(
   z.object({ eventId: z.string(), type: z.string(), family: z.string(), receivedAt: timestamp }),
 );
+
+export const revokeBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'say why the version is revoked')
+      .max(500)
+      .meta({ description: 'why; shown by resolve and on the audit stream' }),
+  })
+  .strict();
+
+export const revokeResult = z.object({
+  family: z.string(),
+  version: z.string(),
+  revokedAt: timestamp,
+  channels: z.array(z.object({ channel: z.string(), fellBackTo: z.string().nullable() })).meta({
+    description:
+      'the channels that pointed to the version, and the version each fell back to (null: none was good; resolve refuses the channel)',
+  }),
+});

@@ -60,6 +60,9 @@ function toVersion(
     },
     parent: row.parent_family ? { family: row.parent_family, version: row.parent_version } : null,
     createdAt: row.created_at,
+    revoked: row.revoked_at
+      ? { at: row.revoked_at, by: row.revoked_by, reason: row.revoke_reason }
+      : null,
     copies,
     accountCopies,
   };

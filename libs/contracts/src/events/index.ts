@@ -23,3 +23,4 @@ export * from './launch-permissions-refused/launch-permissions-refused.event.js'
 export * from './image-lifecycle-changed/image-lifecycle-changed.event.js';
 export * from './platform-probe/platform-probe.event.js';
 export * from './maintenance-findings-reported/maintenance-findings-reported.event.js';
+export * from './version-revoked/version-revoked.event.js';
