@@ -4,6 +4,7 @@ import { AwsModule } from '@ami/aws';
 import { GrpcHealthController, ServiceModule } from '@ami/runtime';
 import { ChannelsHttpController } from './channels/channels.http-controller.js';
 import { ChannelsRepository } from './channels/channels.repository.js';
+import { ScannerPromotionsMessageController } from './channels/scanner-promotions.message-controller.js';
 import { RevokeVersion } from './versions/revoke-version.use-case.js';
 import { MoveChannel } from './channels/move-channel.use-case.js';
 import { catalogConfigSchema } from './config/catalog.config.js';
@@ -43,6 +44,7 @@ import { StaleFacts } from './versions/stale-facts.js';
     VersionsHttpController,
     VersionsMessageController,
     ChannelsHttpController,
+    ScannerPromotionsMessageController,
     ResolveHttpController,
     LineageHttpController,
     RebuildsHttpController,

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'pg';
-import { BUILD_REJECTED, FamilySpecInput } from '@ami/contracts';
-import { eventually, uniqueName } from '@ami/testing';
+import {
+  BUILD_REJECTED,
+  COPY_SUCCEEDED,
+  FamilySpecInput,
+  MAINTENANCE_PROMOTION_REQUESTED,
+  Topics,
+  VERSION_REVOKED,
+} from '@ami/contracts';
+import { collect, eventually, testKafka, uniqueName } from '@ami/testing';
 import {
   facts,
   putParameter,
@@ -236,5 +243,114 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
     expect(requests.of(base)).toHaveLength(1);
     const asks = await scanner.http('GET', `/v1/maintenance/rebuilds/${base}`);
     expect(asks.body.items[0]).toMatchObject({ state: 'succeeded', cause: 'source-moved' });
+  });
+
+  it('rebuilds the children of a revoked version from the version their parent fell back to, and flags the grandchildren', async () => {
+    const base = uniqueName('rbase');
+    const child = uniqueName('rchild');
+    const grandchild = uniqueName('rgrand');
+    await putParameter(`/test/${base}/source`, 'ami-0000000000000f001');
+    await builtFamily(base, {}, 'ami-0000000000000f001', 3);
+    await publish.built(base, '2026.11.02-1', { sourceImageId: 'ami-0000000000000f001' });
+    await publish.moved(base, 'prod', '2026.11.01-1', 1);
+    await publish.moved(base, 'prod', '2026.11.02-1', 2);
+    const fromParent = (parent: string) => ({
+      source: { family: { name: parent, channel: 'prod' } },
+    });
+    await publish.applySpec(spec(child, fromParent(base)));
+    await publish.applySpec(spec(grandchild, fromParent(child)));
+    await eventually(async () => (await row(grandchild)) !== undefined, 20_000, 'specs');
+    await publish.built(child, '2026.11.02-1', {
+      sourceImageId: 'ami-0000000000000f101',
+      parent: { family: base, version: '2026.11.02-1' },
+    });
+    await publish.moved(child, 'prod', '2026.11.02-1', 1);
+    await publish.built(grandchild, '2026.11.02-1', {
+      sourceImageId: 'ami-0000000000000f201',
+      parent: { family: child, version: '2026.11.02-1' },
+    });
+    await scanNow(grandchild);
+    expect(requests.of(child)).toHaveLength(0);
+
+    // The catalog revokes base 2026.11.02-1: prod falls back to 2026.11.01-1, then says so.
+    await publish.moved(base, 'prod', '2026.11.01-1', 3);
+    await publish.publish(
+      VERSION_REVOKED,
+      {
+        family: base,
+        version: '2026.11.02-1',
+        reason: 'CVE-2026-0002',
+        revokedBy: 'admin',
+        channels: [{ channel: 'prod', fellBackTo: '2026.11.01-1' }],
+      },
+      base,
+    );
+    await eventually(() => requests.of(child).length === 1, 20_000, 'the child rebuild');
+    expect(requests.of(child)[0].data.idempotencyKey).toBe(
+      `maintenance:parent-revoked:${base}/2026.11.02-1`,
+    );
+    expect(requests.of(child)[0].data.reason).toContain('CVE-2026-0002');
+    await eventually(
+      async () =>
+        (await scanner.http('GET', `/v1/maintenance/findings/${grandchild}`)).body.findings
+          ?.revokedAncestors?.length === 1,
+      20_000,
+      'the grandchild flagged',
+    );
+    const flagged = await scanner.http('GET', `/v1/maintenance/findings/${grandchild}`);
+    expect(flagged.body.findings.revokedAncestors).toEqual([
+      { family: base, version: '2026.11.02-1', reason: 'CVE-2026-0002', generation: 2 },
+    ]);
+    expect(requests.of(grandchild)).toHaveLength(0);
+  });
+
+  it('promotes a rebuilt version once its copies exist, when the spec asks for it', async () => {
+    const name = uniqueName('promote');
+    const lifecycle = await collect(testKafka('scanner-test-lifecycle'), [Topics.Lifecycle]);
+    try {
+      await putParameter(`/test/${name}/source`, 'ami-0000000000000a101');
+      await builtFamily(
+        name,
+        {
+          distribution: { regions: ['us-east-1', 'eu-west-1'] },
+          maintenance: { maxAgeDays: 1, promoteAfterRebuild: { channel: 'prod' } },
+        },
+        'ami-0000000000000a101',
+        3,
+      );
+      await scanNow(name);
+      await eventually(() => requests.of(name).length === 1, 20_000, 'the rebuild');
+      await publish.built(name, '2026.12.03-1', {
+        sourceImageId: 'ami-0000000000000a101',
+        causedBy: requests.of(name)[0].id,
+      });
+      const promotions = () =>
+        lifecycle.messages
+          .map((m) => JSON.parse(m.message.value!.toString()))
+          .filter((e) => e.type === MAINTENANCE_PROMOTION_REQUESTED && e.data.family === name);
+      await scanNow(name);
+      expect(promotions()).toHaveLength(0); // eu-west-1 has no copy yet
+      await publish.publish(
+        COPY_SUCCEEDED,
+        {
+          family: name,
+          version: '2026.12.03-1',
+          region: 'eu-west-1',
+          imageId: 'ami-0000000000000a1e1',
+          snapshotIds: [],
+        },
+        name,
+      );
+      await eventually(() => promotions().length === 1, 20_000, 'the promotion request');
+      await scanNow(name);
+      expect(promotions()).toHaveLength(1);
+      expect(promotions()[0].data).toMatchObject({
+        version: '2026.12.03-1',
+        channel: 'prod',
+        rebuildRequestId: requests.of(name)[0].id,
+      });
+    } finally {
+      await lifecycle.stop();
+    }
   });
 });

@@ -56,6 +56,10 @@ export const EventCatalog = {
     topic: Topics.Lifecycle,
     schema: E.maintenanceFindingsReportedSchema,
   },
+  [E.MAINTENANCE_PROMOTION_REQUESTED]: {
+    topic: Topics.Lifecycle,
+    schema: E.maintenancePromotionRequestedSchema,
+  },
   [E.PLATFORM_PROBE]: { topic: Topics.Diagnostics, schema: E.platformProbeSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 

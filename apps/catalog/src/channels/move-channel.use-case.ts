@@ -46,26 +46,29 @@ export class MoveChannel {
   ) {}
 
   promote(command: PromoteCommand): Promise<MoveResult> {
-    return this.db.transaction(async (tx) => {
-      const current = await this.prepare(tx, command);
-      const version = await this.versions.get(command.family, command.version, tx);
-      if (!version)
-        throw AppError.notFound(`version ${command.version} of family ${command.family} not found`);
-      const missing = await this.missingRegions(tx, command.family, version.copies);
-      if (missing.length > 0 && !command.force) {
-        throw AppError.precondition(
-          `version ${command.version} is not available in every target region yet (missing: ${missing.join(', ')}); wait for replication or promote with force`,
-        );
-      }
-      return this.move(
-        tx,
-        command,
-        current?.version ?? null,
-        command.version,
-        'promote',
-        missing.length > 0,
+    return this.db.transaction((tx) => this.promoteIn(tx, command));
+  }
+
+  /** The promote inside a transaction of the caller's (a consumer's, with its inbox entry). */
+  async promoteIn(tx: EntityManager, command: PromoteCommand): Promise<MoveResult> {
+    const current = await this.prepare(tx, command);
+    const version = await this.versions.get(command.family, command.version, tx);
+    if (!version)
+      throw AppError.notFound(`version ${command.version} of family ${command.family} not found`);
+    const missing = await this.missingRegions(tx, command.family, version.copies);
+    if (missing.length > 0 && !command.force) {
+      throw AppError.precondition(
+        `version ${command.version} is not available in every target region yet (missing: ${missing.join(', ')}); wait for replication or promote with force`,
       );
-    });
+    }
+    return this.move(
+      tx,
+      command,
+      current?.version ?? null,
+      command.version,
+      'promote',
+      missing.length > 0,
+    );
   }
 
   rollback(

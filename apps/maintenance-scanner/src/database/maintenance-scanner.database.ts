@@ -2,6 +2,7 @@ import type { ServiceDatabase } from '@ami/persistence';
 import { MessagingTables1764201600000 } from './migrations/1764201600000-messaging-tables.js';
 import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
 import { MaintenanceScans1765100000000 } from './migrations/1765100000000-maintenance-scans.js';
+import { RevocationsAndPromotions1765100100000 } from './migrations/1765100100000-revocations-and-promotions.js';
 
 /** The maintenance-scanner service's schema: its entities and, in order, its migrations. */
 export const maintenanceScannerDatabase: ServiceDatabase = {
@@ -11,5 +12,6 @@ export const maintenanceScannerDatabase: ServiceDatabase = {
     MessagingTables1764201600000,
     OutboxSetAside1764990000000,
     MaintenanceScans1765100000000,
+    RevocationsAndPromotions1765100100000,
   ],
 };

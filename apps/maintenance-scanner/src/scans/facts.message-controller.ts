@@ -9,6 +9,7 @@ import {
   COPY_SUCCEEDED,
   FAMILY_SPEC_APPLIED,
   VERSION_IMPORTED,
+  VERSION_REVOKED,
 } from '@ami/contracts';
 import type { CloudEvent } from '@ami/contracts';
 import { EventContext, OnEvent } from '@ami/messaging';
@@ -47,6 +48,11 @@ export class FactsMessageController {
   @OnEvent(VERSION_IMPORTED)
   imported(@Payload() e: CloudEvent<string, any>, @Ctx() ctx: EventContext) {
     return this.learn.versionImported(ctx.tx, e);
+  }
+
+  @OnEvent(VERSION_REVOKED)
+  revoked(@Payload() e: CloudEvent<string, any>, @Ctx() ctx: EventContext) {
+    return this.learn.versionRevoked(ctx.tx, e);
   }
 
   @OnEvent(COPY_SUCCEEDED)

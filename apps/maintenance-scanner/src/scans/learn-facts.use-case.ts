@@ -10,6 +10,7 @@ import type {
   CopySucceeded,
   FamilySpecApplied,
   VersionImported,
+  VersionRevoked,
 } from '@ami/contracts';
 import { APP_CONFIG } from '@ami/config';
 import { AuditRecorder, lockFamily } from '@ami/messaging';
@@ -65,8 +66,18 @@ export class LearnFacts {
       buildId: d.buildId,
     });
     await this.scans.saveImage(tx, d.family, d.version, d.image.region, d.image.imageId);
-    if (event.causationid)
-      await this.scans.settleAsk(tx, event.causationid, 'succeeded', { buildId: d.buildId });
+    const ask = event.causationid
+      ? await this.scans.settleAsk(tx, event.causationid, 'succeeded', { buildId: d.buildId })
+      : null;
+    const promote = (await this.scans.family(tx, d.family))?.maintenance.promoteAfterRebuild;
+    // The builder's success means its test launch passed; the copies are awaited by the scans.
+    if (ask && promote)
+      await this.scans.owePromotion(tx, {
+        family: d.family,
+        version: d.version,
+        channel: promote.channel,
+        askId: ask.id,
+      });
     await this.scans.supersedeOpenAsks(tx, d.family, d.version);
     await this.scans.resume(tx, d.family);
     await this.scans.queueScan(tx, 'version-built', { families: [d.family] });
@@ -118,6 +129,7 @@ export class LearnFacts {
     if (d.account !== undefined) return; // an owned copy in another account: children build from ours
     await this.scans.saveImage(tx, d.family, d.version, d.region, d.imageId);
     await this.scans.queueScan(tx, `parent-copied:${d.family}/${d.region}`, { parentOf: d.family });
+    await this.scans.queueScan(tx, `copied:${d.region}`, { families: [d.family] });
   }
 
   async channelMoved(tx: EntityManager, event: CloudEvent<string, ChannelMoved>) {
@@ -125,6 +137,13 @@ export class LearnFacts {
     if (!(await this.scans.saveChannel(tx, d.family, d.channel, d.version, d.sequence ?? null)))
       return;
     await this.scans.queueScan(tx, `parent-moved:${d.family}/${d.channel}`, { parentOf: d.family });
+  }
+
+  /** A revoked version: the families built from it (and theirs) are scanned at once. */
+  async versionRevoked(tx: EntityManager, event: CloudEvent<string, VersionRevoked>) {
+    const d = event.data;
+    if (!(await this.scans.saveRevocation(tx, d))) return;
+    await this.scans.queueDescendants(tx, d.family, `parent-revoked:${d.family}/${d.version}`);
   }
 
   private async failed(

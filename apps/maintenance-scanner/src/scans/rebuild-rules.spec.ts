@@ -38,6 +38,7 @@ const input = (over: Partial<ScanInput> = {}): ScanInput => ({
   source: { kind: 'resolved', imageId: 'ami-00000001' },
   builtFromDeprecated: false,
   parent: null,
+  revokedAncestors: [],
   asks: [],
   now,
   ...over,
@@ -215,5 +216,61 @@ describe('retry time', () => {
     );
     expect(retryDueAt(family(), stale, [ask()], policy, now)).toBeNull();
     expect(retryDueAt(family({ consecutiveFailures: 3 }), stale, [failed], policy, now)).toBeNull();
+  });
+});
+
+describe('revoked parents', () => {
+  const child = family({
+    source: { family: { name: 'base', channel: 'prod' } },
+    parentFamily: 'base',
+    parentChannel: 'prod',
+  });
+  const latest = version({ parentFamily: 'base', parentVersion: 'v2' });
+  const revoked = [{ family: 'base', version: 'v2', reason: 'CVE', generation: 1 }];
+
+  it('rebuilds from the version the channel fell back to, before any other cause', () => {
+    const parent = { family: 'base', channel: 'prod', version: 'v1', availableInBuildRegion: true };
+    const causes = findCauses(
+      input({
+        family: child,
+        latest,
+        parent,
+        revokedAncestors: revoked,
+        source: { kind: 'not-looked-up' },
+      }),
+    );
+    expect(causes[0]).toMatchObject({
+      cause: 'parent-revoked',
+      causeKey: 'parent-revoked:base/v2',
+    });
+  });
+
+  it('waits while the channel still points to the revoked version, and reports it', () => {
+    const parent = { family: 'base', channel: 'prod', version: 'v2', availableInBuildRegion: true };
+    const scan = input({
+      family: child,
+      latest,
+      parent,
+      revokedAncestors: revoked,
+      source: { kind: 'not-looked-up' },
+    });
+    expect(findCauses(scan)).toEqual([]);
+    expect(findingsOf(scan).revokedAncestors).toEqual(revoked);
+  });
+
+  it('flags a grandchild without rebuilding it until its own parent moves', () => {
+    const parent = { family: 'base', channel: 'prod', version: 'v2', availableInBuildRegion: true };
+    const far = [{ ...revoked[0]!, generation: 2 }];
+    expect(
+      findCauses(
+        input({
+          family: child,
+          latest,
+          parent,
+          revokedAncestors: far,
+          source: { kind: 'not-looked-up' },
+        }),
+      ),
+    ).toEqual([]);
   });
 });

@@ -25,8 +25,18 @@ export interface ScanInput {
   /** The image the latest version was built from is deprecated in AWS. */
   builtFromDeprecated: boolean;
   parent: ParentPointer | null;
+  /** Revoked versions among the latest version's ancestors, nearest first. */
+  revokedAncestors: RevokedAncestor[];
   asks: RebuildAsk[];
   now: Date;
+}
+
+export interface RevokedAncestor {
+  family: string;
+  version: string;
+  reason: string;
+  /** 1: the parent version, 2: its parent, ... */
+  generation: number;
 }
 
 /** A cause found, and the key that names it (one rebuild per key, however often it is found). */
@@ -60,6 +70,21 @@ export function findCauses(input: ScanInput): FoundCause[] {
   const { family, latest, source, parent, now } = input;
   if (!latest || family.buildRegion === null) return [];
   const causes: FoundCause[] = [];
+  const revokedParent = input.revokedAncestors.find((a) => a.generation === 1);
+  // Rebuilt from the parent's channel once it points to a good version again (the catalog
+  // falls channels back on revocation) that is in the build region.
+  if (
+    revokedParent &&
+    parent &&
+    parent.availableInBuildRegion &&
+    parent.version !== revokedParent.version
+  )
+    causes.push({
+      cause: 'parent-revoked',
+      causeKey: `parent-revoked:${revokedParent.family}/${revokedParent.version}`,
+      reason: `parent version ${revokedParent.family} ${revokedParent.version} was revoked (${revokedParent.reason}); rebuilding from ${parent.channel} ${parent.version}`,
+      force: false,
+    });
   if (parent && parent.availableInBuildRegion && parent.version !== latest.parentVersion)
     causes.push({
       cause: 'parent-moved',
@@ -153,6 +178,7 @@ export function findingsOf(input: ScanInput): MaintenanceFindings {
             availableInBuildRegion: parent.availableInBuildRegion,
           }
         : null,
+    revokedAncestors: input.revokedAncestors,
     pendingRebuilds: asks
       .filter((a) => a.state === 'asked' || a.state === 'building')
       .map((a) => ({

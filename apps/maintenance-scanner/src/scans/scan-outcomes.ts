@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import {
   digestOf,
   MAINTENANCE_FINDINGS_REPORTED,
+  MAINTENANCE_PROMOTION_REQUESTED,
   REBUILD_REQUESTED,
   type MaintenanceFindings,
 } from '@ami/contracts';
@@ -19,6 +20,8 @@ export interface ScanOutcome {
   lease: Lease;
   findings: MaintenanceFindings;
   ask: AskDecision | null;
+  /** Owed promotions whose version is now in every region. */
+  promotions: { version: string; channel: string; askId: string }[];
   nextScanAt: Date;
 }
 
@@ -110,6 +113,36 @@ export class ScanOutcomes {
             ],
           };
         }
+      }
+      for (const p of outcome.promotions) {
+        if (!(await this.scans.promotionRequested(tx, family.family, p.version, p.channel)))
+          continue;
+        const reason = `rebuilt by the scanner (request ${p.askId}); its copies exist in every region`;
+        const event = await this.events.publish(
+          tx,
+          MAINTENANCE_PROMOTION_REQUESTED,
+          {
+            family: family.family,
+            version: p.version,
+            channel: p.channel,
+            reason,
+            rebuildRequestId: p.askId,
+          },
+          { key: family.family },
+        );
+        await this.audit.record(
+          tx,
+          {
+            actor: SCANNER_ACTOR,
+            action: 'promotion.requested',
+            subject: { family: family.family, version: p.version, channel: p.channel },
+            before: null,
+            after: { channel: p.channel, version: p.version },
+            outcome: 'started',
+            reason,
+          },
+          event,
+        );
       }
       const { scannedAt: _at, ageDays: _age, ...compared } = findings;
       const digest = digestOf(compared);

@@ -79,7 +79,9 @@ export class ScanWorker implements OnApplicationBootstrap, OnApplicationShutdown
               )
             : null;
         const asks = await this.scans.asks(this.db, family.family);
-        return { family, latest, parent, asks };
+        const revokedAncestors = latest ? await this.scans.revokedAncestors(this.db, latest) : [];
+        const promotions = await this.scans.promotionsDue(this.db, family.family);
+        return { family, latest, parent, asks, revokedAncestors, promotions };
       }),
     );
     const requests: LookupRequest[] = inputs
@@ -98,8 +100,9 @@ export class ScanWorker implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.all(
       inputs.map(async (i, n) => {
         const lookup = found.get(i.family.family);
+        const { promotions: _, ...facts } = i;
         const input: ScanInput = {
-          ...i,
+          ...facts,
           source: lookup?.source ?? { kind: 'not-looked-up' },
           builtFromDeprecated: lookup?.builtFromDeprecated ?? false,
           now,
@@ -115,6 +118,7 @@ export class ScanWorker implements OnApplicationBootstrap, OnApplicationShutdown
             lease: claimed[n]!.lease,
             findings: findingsOf(input),
             ask,
+            promotions: i.promotions,
             nextScanAt: retry && retry < scheduled ? retry : scheduled,
           });
           scanned += 1;

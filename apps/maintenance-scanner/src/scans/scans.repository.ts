@@ -12,7 +12,7 @@ import {
   type ScanFamily,
   type ScanVersion,
 } from './scan.types.js';
-import type { ParentPointer } from './rebuild-rules.js';
+import type { ParentPointer, RevokedAncestor } from './rebuild-rules.js';
 
 const S = 'maintenance_scanner';
 export const FAMILIES_TABLE = `${S}.families`;
@@ -30,11 +30,12 @@ export class ScansRepository {
    */
   async saveSpec(tx: EntityManager, spec: FamilySpec, specVersion: number): Promise<boolean> {
     const result = await tx.query(
-      `INSERT INTO ${FAMILIES_TABLE} (id, spec_version, source, build_region, maintenance, parent_family, parent_channel, next_scan_at, scan_cause)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now(), 'spec')
+      `INSERT INTO ${FAMILIES_TABLE} (id, spec_version, source, build_region, maintenance, parent_family, parent_channel, regions, next_scan_at, scan_cause)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), 'spec')
        ON CONFLICT (id) DO UPDATE SET spec_version = EXCLUDED.spec_version, source = EXCLUDED.source,
          build_region = EXCLUDED.build_region, maintenance = EXCLUDED.maintenance,
          parent_family = EXCLUDED.parent_family, parent_channel = EXCLUDED.parent_channel,
+         regions = EXCLUDED.regions,
          next_scan_at = now(), scan_cause = 'spec', scan_generation = ${FAMILIES_TABLE}.scan_generation + 1, consecutive_failures = 0,
          suspended_at = NULL, updated_at = now()
        WHERE ${FAMILIES_TABLE}.spec_version < EXCLUDED.spec_version
@@ -47,6 +48,12 @@ export class ScansRepository {
         JSON.stringify(spec.maintenance),
         spec.source.family?.name ?? null,
         spec.source.family?.channel ?? null,
+        [
+          ...new Set([
+            ...(spec.build ? [spec.build.region] : []),
+            ...(spec.distribution?.regions ?? []),
+          ]),
+        ],
       ],
     );
     return returnedRows(result).length === 1;
@@ -121,6 +128,102 @@ export class ScansRepository {
       params,
     );
     return returnedRows(result).length;
+  }
+
+  async saveRevocation(
+    tx: EntityManager,
+    r: { family: string; version: string; reason: string; revokedBy: string },
+  ): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO ${S}.revoked_versions (family, version, reason, revoked_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING family`,
+      [r.family, r.version, r.reason, r.revokedBy],
+    );
+    return returnedRows(result).length === 1;
+  }
+
+  /** Scans every family descending from `family` (children, grandchildren, ...) now. */
+  async queueDescendants(db: Queryable, family: string, cause: string): Promise<number> {
+    const result = await db.query(
+      `WITH RECURSIVE tree(id) AS (
+         SELECT id FROM ${FAMILIES_TABLE} WHERE parent_family = $1
+         UNION SELECT f.id FROM ${FAMILIES_TABLE} f JOIN tree t ON f.parent_family = t.id
+       )
+       UPDATE ${FAMILIES_TABLE} SET next_scan_at = now(), scan_cause = $2,
+         scan_generation = scan_generation + 1
+       WHERE id IN (SELECT id FROM tree) RETURNING id`,
+      [family, cause],
+    );
+    return returnedRows(result).length;
+  }
+
+  /** Revoked versions among a version's ancestors (parent, its parent, ...), nearest first. */
+  async revokedAncestors(db: Queryable, v: ScanVersion): Promise<RevokedAncestor[]> {
+    if (!v.parentFamily || !v.parentVersion) return [];
+    const rows = returnedRows<any>(
+      await db.query(
+        `WITH RECURSIVE up(family, version, generation) AS (
+           SELECT $1::text, $2::text, 1
+           UNION ALL
+           SELECT p.parent_family, p.parent_version, up.generation + 1
+           FROM up JOIN ${S}.versions p ON p.family = up.family AND p.version = up.version
+           WHERE p.parent_family IS NOT NULL AND up.generation < 32
+         )
+         SELECT up.family, up.version, up.generation, r.reason FROM up
+         JOIN ${S}.revoked_versions r ON r.family = up.family AND r.version = up.version
+         ORDER BY up.generation`,
+        [v.parentFamily, v.parentVersion],
+      ),
+    );
+    return rows.map((r) => ({
+      family: r.family,
+      version: r.version,
+      reason: r.reason,
+      generation: Number(r.generation),
+    }));
+  }
+
+  /** A promotion owed after a rebuild the scanner asked for (maintenance.promoteAfterRebuild). */
+  async owePromotion(
+    tx: EntityManager,
+    p: { family: string; version: string; channel: string; askId: string },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO ${S}.promotions (family, version, channel, ask_id, state) VALUES ($1, $2, $3, $4, 'waiting')
+       ON CONFLICT DO NOTHING`,
+      [p.family, p.version, p.channel, p.askId],
+    );
+  }
+
+  /** Owed promotions whose version now has an image in every region of the family. */
+  async promotionsDue(
+    db: Queryable,
+    family: string,
+  ): Promise<{ version: string; channel: string; askId: string }[]> {
+    const rows = returnedRows<any>(
+      await db.query(
+        `SELECT p.version, p.channel, p.ask_id FROM ${S}.promotions p
+         JOIN ${FAMILIES_TABLE} f ON f.id = p.family
+         WHERE p.family = $1 AND p.state = 'waiting'
+           AND NOT EXISTS (
+             SELECT 1 FROM unnest(f.regions) AS r(region)
+             WHERE NOT EXISTS (SELECT 1 FROM ${S}.version_images i
+               WHERE i.family = p.family AND i.version = p.version AND i.region = r.region))
+         ORDER BY p.created_at`,
+        [family],
+      ),
+    );
+    return rows.map((r) => ({ version: r.version, channel: r.channel, askId: r.ask_id }));
+  }
+
+  /** Marks an owed promotion requested; false when another scan already did. */
+  async promotionRequested(tx: EntityManager, family: string, version: string, channel: string) {
+    const result = await tx.query(
+      `UPDATE ${S}.promotions SET state = 'requested', requested_at = now()
+       WHERE family = $1 AND version = $2 AND channel = $3 AND state = 'waiting' RETURNING family`,
+      [family, version, channel],
+    );
+    return returnedRows(result).length === 1;
   }
 
   async family(db: Queryable, family: string): Promise<ScanFamily | null> {

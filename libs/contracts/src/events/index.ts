@@ -24,3 +24,4 @@ export * from './image-lifecycle-changed/image-lifecycle-changed.event.js';
 export * from './platform-probe/platform-probe.event.js';
 export * from './maintenance-findings-reported/maintenance-findings-reported.event.js';
 export * from './version-revoked/version-revoked.event.js';
+export * from './maintenance-promotion-requested/maintenance-promotion-requested.event.js';

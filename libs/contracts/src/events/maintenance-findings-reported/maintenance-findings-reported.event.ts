@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { family, imageId, timestamp, version } from '../shared.js';
 
 /** The rebuild causes the maintenance scanner knows. */
-export const REBUILD_CAUSES = ['stale', 'source-moved', 'parent-moved'] as const;
+export const REBUILD_CAUSES = ['parent-revoked', 'parent-moved', 'source-moved', 'stale'] as const;
 export type RebuildCause = (typeof REBUILD_CAUSES)[number];
 
 export const maintenanceFindingsSchema = z
@@ -37,6 +37,16 @@ export const maintenanceFindingsSchema = z
       })
       .strict()
       .nullable(),
+    revokedAncestors: z
+      .array(
+        z
+          .object({ family, version, reason: z.string(), generation: z.number().int().min(1) })
+          .strict(),
+      )
+      .meta({
+        description:
+          'revoked versions the latest version descends from (generation 1: its parent); HCP Packer revokes with inheritance',
+      }),
     pendingRebuilds: z.array(
       z
         .object({
