@@ -1,4 +1,11 @@
-import { BUILD_SUCCEEDED, CHANNEL_MOVED, Topics, VERSION_REVOKED } from '@ami/contracts';
+import {
+  AUDIT_RECORDED,
+  BUILD_SUCCEEDED,
+  CHANNEL_MOVED,
+  MAINTENANCE_PROMOTION_REQUESTED,
+  Topics,
+  VERSION_REVOKED,
+} from '@ami/contracts';
 import { collect, eventually, testKafka, uniqueName } from '@ami/testing';
 import { CatalogHarness, startCatalog } from './catalog-harness.js';
 import { baseSpec, buildSucceeded } from './fixtures.js';
@@ -83,6 +90,70 @@ describe('revocation (real Kafka, PostgreSQL)', () => {
       });
     } finally {
       await events.stop();
+    }
+  });
+
+  it("promotes on the scanner's request, once, and audits a refusal on a protected channel", async () => {
+    const family = uniqueName('autopromote');
+    const spec = { ...baseSpec(family), distribution: { regions: ['us-east-1'] } };
+    expect((await catalog.http('POST', '/v1/specs', { body: spec })).status).toBe(201);
+    await catalog.publish(BUILD_SUCCEEDED, buildSucceeded(family, '2026.12.03-1'), family);
+    await eventually(
+      async () =>
+        (await catalog.http('GET', `/v1/families/${family}/versions/2026.12.03-1`)).status === 200,
+      30_000,
+      'the version',
+    );
+    const request = (version: string) =>
+      catalog.publish(
+        MAINTENANCE_PROMOTION_REQUESTED,
+        { family, version, channel: 'prod', reason: 'rebuilt', rebuildRequestId: 'r1' },
+        family,
+      );
+    const bus = await collect(testKafka('promotion-test'), [Topics.CatalogVersions, Topics.Audit]);
+    try {
+      await request('2026.12.03-1');
+      await request('2026.12.03-1'); // a second request changes nothing
+      await eventually(
+        async () =>
+          (
+            await catalog.http(
+              'GET',
+              `/v1/families/${family}/resolve?channel=prod&region=us-east-1`,
+            )
+          ).status === 200,
+        30_000,
+        'prod to resolve',
+      );
+      const protect = await catalog.http('PUT', `/v1/families/${family}/channels/prod/protection`, {
+        body: { protected: true },
+      });
+      expect(protect.status).toBe(200);
+      await catalog.publish(BUILD_SUCCEEDED, buildSucceeded(family, '2026.12.03-2'), family);
+      await eventually(
+        async () =>
+          (await catalog.http('GET', `/v1/families/${family}/versions/2026.12.03-2`)).status ===
+          200,
+        30_000,
+        'the second version',
+      );
+      await request('2026.12.03-2');
+      const ours = (all: typeof bus.messages) =>
+        all
+          .map((m) => JSON.parse(m.message.value!.toString()))
+          .filter((e) => e.data.family === family || e.data.subject?.family === family);
+      const refused = (all: typeof bus.messages) =>
+        ours(all).filter(
+          (e) => e.type === AUDIT_RECORDED && e.data.action === 'channel.promote-refused',
+        );
+      await bus.waitFor((all) => refused(all).length === 1);
+      const moves = ours(bus.messages).filter((e) => e.type === CHANNEL_MOVED);
+      expect(moves.map((e) => [e.data.channel, e.data.movedBy])).toEqual([
+        ['prod', 'maintenance-scanner'],
+      ]);
+      expect(refused(bus.messages)[0].data.reason).toBeDefined();
+    } finally {
+      await bus.stop();
     }
   });
 });
