@@ -23,7 +23,7 @@ source scripts/lib/common.sh
 if ((by_hand)); then bash scripts/stack.sh infra >/dev/null; fi
 eval "$(bash scripts/stack.sh env)"
 
-: "${FUZZ_SERVICES:=catalog builder}"
+: "${FUZZ_SERVICES:=catalog builder maintenance-scanner}"
 : "${FUZZ_MAX_EXAMPLES:=5}"
 : "${FUZZ_SEED:=20261201}"
 : "${FUZZ_DIR:=$REPO_ROOT/.stack/fuzz}"
