@@ -168,4 +168,34 @@ describe('distribution targets and accounts', () => {
     });
     expect(result.ok).toBe(true);
   });
+
+  it('takes a maintenance schedule as a cron expression in a time zone, and says what is wrong with a bad one', () => {
+    const spec = (schedule: unknown) => ({
+      name: 'web',
+      owner: 'x',
+      source: { ssmParameter: '/aws/x' },
+      maintenance: { schedule, promoteAfterRebuild: {} },
+    });
+    const good = validateFamilySpec(spec({ cron: '30 2 * * 1', timezone: 'Europe/Berlin' }));
+    expect(good.ok).toBe(true);
+    if (good.ok) expect(good.spec.maintenance.promoteAfterRebuild).toEqual({ channel: 'prod' });
+    const utc = validateFamilySpec(spec({ cron: '0 3 * * *' }));
+    expect(utc.ok && utc.spec.maintenance.schedule?.timezone).toBe('UTC');
+    const bad = validateFamilySpec(spec({ cron: '61 * * * *', timezone: 'Mars/Olympus' }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.problems).toEqual([
+        {
+          path: 'maintenance.schedule.cron',
+          message: expect.stringContaining('is not a cron expression'),
+        },
+        {
+          path: 'maintenance.schedule.timezone',
+          message: expect.stringContaining('IANA time zone'),
+        },
+      ]);
+    }
+    const short = validateFamilySpec(spec({ cron: '* *' }));
+    expect(!short.ok && short.problems[0]?.message).toContain('5 fields');
+  });
 });
