@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CopyImageCommand,
+  DescribeImagesCommand,
+  EC2Client,
+  EnableImageDeprecationCommand,
+} from '@aws-sdk/client-ec2';
 import type { Client } from 'pg';
 import {
   BUILD_REJECTED,
@@ -8,7 +14,7 @@ import {
   Topics,
   VERSION_REVOKED,
 } from '@ami/contracts';
-import { collect, eventually, testKafka, uniqueName } from '@ami/testing';
+import { collect, eventually, testEnv, testKafka, uniqueName } from '@ami/testing';
 import {
   facts,
   putParameter,
@@ -351,6 +357,84 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
       });
     } finally {
       await lifecycle.stop();
+    }
+  });
+
+  it('moves off a filter source whose image AWS deprecated, to the newest one that is not', async () => {
+    const name = uniqueName('filter');
+    const ec2 = new EC2Client({
+      region: 'us-east-1',
+      endpoint: testEnv().motoUrl,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const proxied = new EC2Client({
+      region: 'us-east-1',
+      endpoint: scanner.fidelity.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    try {
+      const base = (
+        await ec2.send(
+          new DescribeImagesCommand({
+            Owners: ['amazon'],
+            Filters: [{ Name: 'name', Values: ['al2023-ami-2023*'] }],
+          }),
+        )
+      ).Images![0]!.ImageId!;
+      const older = (
+        await ec2.send(
+          new CopyImageCommand({
+            SourceImageId: base,
+            SourceRegion: 'us-east-1',
+            Name: `${name}-base-1`,
+          }),
+        )
+      ).ImageId!;
+      await new Promise((r) => setTimeout(r, 1100)); // a later CreationDate
+      const newer = (
+        await ec2.send(
+          new CopyImageCommand({
+            SourceImageId: base,
+            SourceRegion: 'us-east-1',
+            Name: `${name}-base-2`,
+          }),
+        )
+      ).ImageId!;
+      await builtFamily(
+        name,
+        {
+          source: {
+            filter: { owners: ['self'], filters: [{ name: 'name', values: [`${name}-base-*`] }] },
+          },
+        },
+        newer,
+        1,
+      );
+      await scanNow(name);
+      expect(requests.of(name)).toHaveLength(0);
+
+      await proxied.send(
+        new EnableImageDeprecationCommand({
+          ImageId: newer,
+          DeprecateAt: new Date(Date.now() + 1000),
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      await scanNow(name);
+      await eventually(
+        () => requests.of(name).length === 1,
+        20_000,
+        'a rebuild off the deprecated image',
+      );
+      expect(requests.of(name)[0].data.idempotencyKey).toBe(`maintenance:source-moved:${older}`);
+      const report = await scanner.http('GET', `/v1/maintenance/findings/${name}`);
+      expect(report.body.findings).toMatchObject({
+        sourceDeprecated: true,
+        sourceMoved: { from: newer, to: older },
+      });
+    } finally {
+      ec2.destroy();
+      proxied.destroy();
     }
   });
 });
