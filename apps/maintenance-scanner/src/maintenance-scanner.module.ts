@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@ami/auth';
 import { AwsModule } from '@ami/aws';
-import { ServiceModule } from '@ami/runtime';
+import { GrpcHealthController, ServiceModule } from '@ami/runtime';
 import { maintenanceScannerConfigSchema } from './config/maintenance-scanner.config.js';
 import { maintenanceScannerDatabase } from './database/maintenance-scanner.database.js';
 import { ScansModule } from './scans/scans.module.js';
@@ -17,5 +17,6 @@ import { ScansModule } from './scans/scans.module.js';
     AwsModule,
     ScansModule,
   ],
+  controllers: [GrpcHealthController],
 })
 export class MaintenanceScannerModule {}

@@ -1,3 +1,6 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -191,6 +194,8 @@ export interface ScannerHarness {
   app: INestApplication;
   fidelity: FidelityForTest;
   http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Calls ami.maintenance.v1.MaintenanceService with a token of the given role. */
+  grpc(method: string, request: unknown, role?: 'reader' | 'operator'): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -206,9 +211,40 @@ export async function startScanner(env: Record<string, string> = {}): Promise<Sc
   )) as NestFastifyApplication;
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
+  const grpcPort = process.env.GRPC_PORT;
+  const tokenFor = (role: 'reader' | 'operator' | 'admin') =>
+    mintToken({
+      subject: 'tester',
+      roles: [role],
+      secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+      expiresIn: 600,
+    });
   return {
     app,
     fidelity,
+    async grpc(method, request, role = 'reader') {
+      const root = fileURLToPath(new URL('../../../libs/contracts/proto', import.meta.url));
+      const definition = protoLoader.loadSync(`${root}/ami/maintenance/v1/maintenance.proto`, {
+        keepCase: false,
+        longs: String,
+        enums: String,
+        defaults: true,
+      });
+      const Service = (grpc.loadPackageDefinition(definition) as any).ami.maintenance.v1
+        .MaintenanceService;
+      const client = new Service(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${await tokenFor(role)}`);
+      try {
+        return await new Promise((resolve, reject) =>
+          client[method](request, metadata, (error: Error | null, value: unknown) =>
+            error ? reject(error) : resolve(value),
+          ),
+        );
+      } finally {
+        client.close();
+      }
+    },
     async http(method, path, body) {
       const token = await mintToken({
         subject: 'tester',

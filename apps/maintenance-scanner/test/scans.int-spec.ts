@@ -138,6 +138,29 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
     expect(requests.of(name)[0].data.force).toBeUndefined();
   });
 
+  it('answers findings and scans over gRPC with the same rules as HTTP', async () => {
+    const name = uniqueName('grpc');
+    await builtFamily(name, {}, 'ami-0000000000000c002', 1);
+    await scanNow(name);
+    const findings = await scanner.grpc('GetFindings', { family: name });
+    expect(findings).toMatchObject({
+      family: name,
+      lastBuildVersion: '2026.11.01-1',
+      stale: false,
+      sourceUnresolvable: `SSM parameter /test/${name}/source does not exist in us-east-1`,
+    });
+    await expect(
+      scanner.grpc('GetFindings', { family: 'no-such-family-here' }),
+    ).rejects.toMatchObject({ code: 5 });
+    await expect(scanner.grpc('GetFindings', { family: 'Not A Name' })).rejects.toMatchObject({
+      code: 3,
+    });
+    await expect(scanner.grpc('RequestScan', { family: name }, 'reader')).rejects.toMatchObject({
+      code: 7,
+    });
+    expect(await scanner.grpc('RequestScan', { family: name }, 'operator')).toEqual({ queued: 1 });
+  });
+
   it('reports a source that no longer resolves, and asks nothing', async () => {
     const name = uniqueName('gone');
     await builtFamily(name, {}, 'ami-0000000000000c001', 1);

@@ -15,6 +15,8 @@ export const maintenanceScannerConfigSchema = z.object({
   ...messagingConfigShape,
   ...awsConfigShape,
   ...authConfigShape,
+  GRPC_PORT: env.port(50055),
+  GRPC_HOST: env.string('127.0.0.1'),
   /** When a family whose spec names no maintenance.schedule is scanned. */
   MAINTENANCE_DEFAULT_SCHEDULE: cron,
   MAINTENANCE_DEFAULT_TIMEZONE: env
