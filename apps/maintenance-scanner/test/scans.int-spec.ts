@@ -220,17 +220,23 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
     expect((await row(name)).suspended_at).toBeNull();
   });
 
-  it('cascades down a three-level lineage, each child after its parent is in its build region', async () => {
+  it('cascades down a three-level lineage in order, promoting when the spec asks, each generation naming the cause that started it', async () => {
+    const lifecycle = await collect(testKafka('scanner-test-cascade'), [Topics.Lifecycle]);
+    const promotionsOf = (family: string) =>
+      lifecycle.messages
+        .map((m) => JSON.parse(m.message.value!.toString()))
+        .filter((e) => e.type === MAINTENANCE_PROMOTION_REQUESTED && e.data.family === family);
     const base = uniqueName('base');
     const child = uniqueName('child');
     const grandchild = uniqueName('grandchild');
     await putParameter(`/test/${base}/source`, 'ami-0000000000000e001');
-    await builtFamily(base, {}, 'ami-0000000000000e001', 1);
+    const promote = { maintenance: { promoteAfterRebuild: { channel: 'prod' } } };
+    await builtFamily(base, promote, 'ami-0000000000000e001', 1);
     await publish.moved(base, 'prod', '2026.11.01-1', 1);
     const fromParent = (parent: string) => ({
       source: { family: { name: parent, channel: 'prod' } },
     });
-    await publish.applySpec(spec(child, fromParent(base)));
+    await publish.applySpec(spec(child, { ...fromParent(base), ...promote }));
     await publish.applySpec(spec(grandchild, fromParent(child)));
     await eventually(async () => (await row(grandchild)) !== undefined, 20_000, 'specs');
     await publish.built(child, '2026.11.01-1', {
@@ -251,6 +257,9 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
       sourceImageId: 'ami-0000000000000e002',
       causedBy: requests.of(base)[0].id,
     });
+    // Standing in for the catalog: a promotion request moves the channel.
+    await eventually(() => promotionsOf(base).length === 1, 20_000, 'the base promotion');
+    expect(promotionsOf(base)[0].data).toMatchObject({ version: '2026.12.03-1', channel: 'prod' });
     await publish.moved(base, 'prod', '2026.12.03-1', 2);
     await eventually(() => requests.of(child).length === 1, 20_000, 'the child rebuild');
     expect(requests.of(grandchild)).toHaveLength(0);
@@ -263,6 +272,7 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
       parent: { family: base, version: '2026.12.03-1' },
       causedBy: requests.of(child)[0].id,
     });
+    await eventually(() => promotionsOf(child).length === 1, 20_000, 'the child promotion');
     await publish.moved(child, 'prod', '2026.12.03-1', 2);
     await eventually(() => requests.of(grandchild).length === 1, 20_000, 'the grandchild rebuild');
     expect(requests.of(grandchild)[0].data.reason).toContain(
@@ -272,6 +282,16 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
     expect(requests.of(base)).toHaveLength(1);
     const asks = await scanner.http('GET', `/v1/maintenance/rebuilds/${base}`);
     expect(asks.body.items[0]).toMatchObject({ state: 'succeeded', cause: 'source-moved' });
+    // Every generation names the cause that started the cascade, and shares its correlation.
+    const root = requests.of(base)[0];
+    const origin = { family: base, cause: 'source-moved', requestId: root.id };
+    for (const family of [child, grandchild]) {
+      const [ask] = (await scanner.http('GET', `/v1/maintenance/rebuilds/${family}`)).body.items;
+      expect(ask.cascadeOrigin).toMatchObject(origin);
+      expect(requests.of(family)[0].correlationid).toBe(root.correlationid);
+    }
+    expect(promotionsOf(grandchild)).toHaveLength(0); // its spec does not ask for it
+    await lifecycle.stop();
   });
 
   it('rebuilds the children of a revoked version from the version their parent fell back to, and flags the grandchildren', async () => {
@@ -439,7 +459,8 @@ describe('maintenance scanner: rebuilds asked once per cause', () => {
       await proxied.send(
         new EnableImageDeprecationCommand({
           ImageId: newer,
-          DeprecateAt: new Date(Date.now() + 1000),
+          // EC2 rounds to the nearest minute: 29 s ago is at most 1 s ahead once rounded.
+          DeprecateAt: new Date(Date.now() - 29_000),
         }),
       );
       await new Promise((r) => setTimeout(r, 1500));

@@ -3,6 +3,7 @@ import { MessagingTables1764201600000 } from './migrations/1764201600000-messagi
 import { OutboxSetAside1764990000000 } from './migrations/1764990000000-outbox-set-aside.js';
 import { MaintenanceScans1765100000000 } from './migrations/1765100000000-maintenance-scans.js';
 import { RevocationsAndPromotions1765100100000 } from './migrations/1765100100000-revocations-and-promotions.js';
+import { AskOrigins1765100200000 } from './migrations/1765100200000-ask-origins.js';
 
 /** The maintenance-scanner service's schema: its entities and, in order, its migrations. */
 export const maintenanceScannerDatabase: ServiceDatabase = {
@@ -13,5 +14,6 @@ export const maintenanceScannerDatabase: ServiceDatabase = {
     OutboxSetAside1764990000000,
     MaintenanceScans1765100000000,
     RevocationsAndPromotions1765100100000,
+    AskOrigins1765100200000,
   ],
 };

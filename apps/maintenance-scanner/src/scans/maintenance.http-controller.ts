@@ -89,6 +89,7 @@ export class MaintenanceHttpController {
         outcomeReason: a.outcomeReason,
         askedAt: a.askedAt.toISOString(),
         settledAt: a.settledAt?.toISOString() ?? null,
+        cascadeOrigin: a.origin ?? null,
       })),
     };
   }

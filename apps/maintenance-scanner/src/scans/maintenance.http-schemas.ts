@@ -48,6 +48,15 @@ export const askSchema = z.object({
   outcomeReason: z.string().nullable(),
   askedAt: timestamp,
   settledAt: timestamp.nullable(),
+  cascadeOrigin: z
+    .object({
+      family: z.string(),
+      cause: z.string(),
+      causeKey: z.string(),
+      requestId: z.string().nullable(),
+    })
+    .nullable()
+    .meta({ description: 'for a rebuild down a lineage: the cause that started the cascade' }),
 });
 
 export const asksList = z.object({ items: z.array(askSchema) });

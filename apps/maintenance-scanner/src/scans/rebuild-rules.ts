@@ -1,5 +1,5 @@
 import type { MaintenanceFindings, RebuildCause } from '@ami/contracts';
-import type { RebuildAsk, ScanFamily, ScanVersion } from './scan.types.js';
+import type { CascadeOrigin, RebuildAsk, ScanFamily, ScanVersion } from './scan.types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -58,6 +58,10 @@ export interface RetryPolicy {
 export interface AskDecision extends FoundCause {
   attempt: number;
   idempotencyKey: string;
+  /** For a cascade: the cause that started it (set by the worker). */
+  origin?: CascadeOrigin | null;
+  /** For a cascade: the correlation id of the rebuild that started it. */
+  correlationId?: string;
 }
 
 /**

@@ -64,8 +64,9 @@ export class ScanOutcomes {
             outcomeReason: null,
             askedAt: new Date(),
             settledAt: null,
+            origin: ask.origin ?? null,
           },
-          id,
+          ask.correlationId ?? id,
         );
         if (asked) {
           const request = await this.events.publish(
@@ -78,7 +79,7 @@ export class ScanOutcomes {
               idempotencyKey: ask.idempotencyKey,
               ...(ask.force && { force: true }),
             },
-            { key: family.family, id },
+            { key: family.family, id, correlationId: ask.correlationId },
           );
           await this.audit.record(
             tx,
@@ -92,6 +93,7 @@ export class ScanOutcomes {
                 cause: ask.cause,
                 idempotencyKey: ask.idempotencyKey,
                 attempt: ask.attempt,
+                ...(ask.origin && { cascadeOrigin: ask.origin }),
               },
               outcome: 'started',
               reason: ask.reason,

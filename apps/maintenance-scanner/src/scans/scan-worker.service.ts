@@ -8,7 +8,14 @@ import { nextRun } from '@ami/contracts';
 import { backoffMs, LeaseLostError, WorkerLoop, type Claimed } from '@ami/jobs';
 import { ROOT_LOGGER } from '@ami/observability';
 import type { MaintenanceScannerConfig } from '../config/maintenance-scanner.config.js';
-import { decideAsk, findCauses, findingsOf, retryDueAt, type ScanInput } from './rebuild-rules.js';
+import {
+  decideAsk,
+  findCauses,
+  findingsOf,
+  retryDueAt,
+  type AskDecision,
+  type ScanInput,
+} from './rebuild-rules.js';
 import { ScanOutcomes } from './scan-outcomes.js';
 import { toScanFamily, type ScanFamily } from './scan.types.js';
 import { ScansRepository } from './scans.repository.js';
@@ -109,7 +116,8 @@ export class ScanWorker implements OnApplicationBootstrap, OnApplicationShutdown
         };
         const cause = findCauses(input)[0];
         const policy = this.retryPolicy();
-        const ask = decideAsk(i.family, cause, i.asks, policy, now);
+        const decided = decideAsk(i.family, cause, i.asks, policy, now);
+        const ask = decided ? { ...decided, ...(await this.cascade(decided, input)) } : null;
         const scheduled = this.nextScan(i.family, now);
         const retry = ask ? null : retryDueAt(i.family, cause, i.asks, policy, now);
         try {
@@ -129,6 +137,33 @@ export class ScanWorker implements OnApplicationBootstrap, OnApplicationShutdown
       }),
     );
     return scanned;
+  }
+
+  /** Where a cascade started, for a rebuild asked because of the parent. */
+  private async cascade(ask: AskDecision, input: ScanInput) {
+    const revoked = input.revokedAncestors.find((a) => a.generation === 1);
+    if (ask.cause === 'parent-revoked' && revoked)
+      return {
+        origin: {
+          family: revoked.family,
+          cause: 'revoked',
+          causeKey: `revoked:${revoked.family}/${revoked.version}`,
+          requestId: null,
+        },
+      };
+    if (ask.cause !== 'parent-moved' || !input.parent) return {};
+    const { family, channel, version } = input.parent;
+    const found = await this.scans.originOf(this.db, family, version);
+    return found
+      ? { origin: found.origin, correlationId: found.correlationId }
+      : {
+          origin: {
+            family,
+            cause: 'channel-moved',
+            causeKey: `${family}/${channel}:${version}`,
+            requestId: null,
+          },
+        };
   }
 
   private retryPolicy() {

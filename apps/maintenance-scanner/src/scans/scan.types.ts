@@ -39,6 +39,14 @@ export const ASK_STATES = [
 ] as const;
 export type AskState = (typeof ASK_STATES)[number];
 
+/** The cause that started a cascade, carried by every generation's rebuild. */
+export interface CascadeOrigin {
+  family: string;
+  cause: string;
+  causeKey: string;
+  requestId: string | null;
+}
+
 /** A rebuild the scanner asked for: its request event's id, the cause, and what came of it. */
 export interface RebuildAsk {
   id: string;
@@ -53,6 +61,8 @@ export interface RebuildAsk {
   outcomeReason: string | null;
   askedAt: Date;
   settledAt: Date | null;
+  origin?: CascadeOrigin | null;
+  correlationId?: string;
 }
 
 export const toScanFamily = (r: any): ScanFamily => ({
@@ -95,4 +105,6 @@ export const toRebuildAsk = (r: any): RebuildAsk => ({
   outcomeReason: r.outcome_reason,
   askedAt: new Date(r.asked_at),
   settledAt: r.settled_at ? new Date(r.settled_at) : null,
+  origin: r.origin ?? null,
+  correlationId: r.correlation_id,
 });

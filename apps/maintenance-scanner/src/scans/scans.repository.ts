@@ -8,6 +8,7 @@ import {
   toScanFamily,
   toScanVersion,
   type AskState,
+  type CascadeOrigin,
   type RebuildAsk,
   type ScanFamily,
   type ScanVersion,
@@ -226,6 +227,30 @@ export class ScansRepository {
     return returnedRows(result).length === 1;
   }
 
+  /**
+   * Where the cascade that made a parent version started: the origin of the scanner's rebuild
+   * that built it (or that rebuild itself); null when it was not built on the scanner's request.
+   */
+  async originOf(
+    db: Queryable,
+    family: string,
+    version: string,
+  ): Promise<{ origin: CascadeOrigin; correlationId: string } | null> {
+    const rows = returnedRows<any>(
+      await db.query(
+        `SELECT a.* FROM ${S}.rebuild_asks a JOIN ${S}.versions v ON v.build_id = a.build_id
+         WHERE v.family = $1 AND v.version = $2 AND a.state = 'succeeded' LIMIT 1`,
+        [family, version],
+      ),
+    );
+    if (!rows[0]) return null;
+    const ask = toRebuildAsk(rows[0]);
+    return {
+      origin: ask.origin ?? { family, cause: ask.cause, causeKey: ask.causeKey, requestId: ask.id },
+      correlationId: ask.correlationId ?? ask.id,
+    };
+  }
+
   async family(db: Queryable, family: string): Promise<ScanFamily | null> {
     const rows = returnedRows(
       await db.query(`SELECT * FROM ${FAMILIES_TABLE} WHERE id = $1`, [family]),
@@ -290,8 +315,8 @@ export class ScansRepository {
   /** Records an ask; false when the same cause and attempt was already asked (by any replica). */
   async insertAsk(tx: EntityManager, ask: RebuildAsk, correlationId: string): Promise<boolean> {
     const result = await tx.query(
-      `INSERT INTO ${S}.rebuild_asks (id, family, cause, cause_key, attempt, idempotency_key, reason, state, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'asked', $8) ON CONFLICT DO NOTHING RETURNING id`,
+      `INSERT INTO ${S}.rebuild_asks (id, family, cause, cause_key, attempt, idempotency_key, reason, state, correlation_id, origin)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'asked', $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
       [
         ask.id,
         ask.family,
@@ -301,6 +326,7 @@ export class ScansRepository {
         ask.idempotencyKey,
         ask.reason,
         correlationId,
+        ask.origin ? JSON.stringify(ask.origin) : null,
       ],
     );
     return returnedRows(result).length === 1;
