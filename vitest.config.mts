@@ -16,7 +16,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           globals: true,
-          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'tools/**/*.spec.ts', 'test/**/*.spec.ts'],
+          include: [
+            'apps/**/*.spec.ts',
+            'libs/**/*.spec.ts',
+            'tools/**/*.spec.ts',
+            'test/**/*.spec.ts',
+          ],
         },
       },
       {
@@ -25,7 +30,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           globals: true,
-          include: ['apps/**/*.int-spec.ts', 'libs/**/*.int-spec.ts', 'tools/**/*.int-spec.ts', 'test/**/*.int-spec.ts'],
+          include: [
+            'apps/**/*.int-spec.ts',
+            'libs/**/*.int-spec.ts',
+            'tools/**/*.int-spec.ts',
+            'test/**/*.int-spec.ts',
+          ],
           setupFiles: ['libs/testing/src/setup/refuse-real-aws.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -43,6 +53,10 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // After the unit and integration projects, not beside them: journeys through several
+          // service processes stalled (no build within minutes) when they ran alongside the
+          // integration files' in-process services and their drills on the shared stack.
+          sequence: { groupOrder: 1 },
         },
       },
       {
