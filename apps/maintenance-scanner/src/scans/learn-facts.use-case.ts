@@ -121,6 +121,7 @@ export class LearnFacts {
     });
     for (const image of d.images)
       await this.scans.saveImage(tx, d.family, d.version, image.region, image.imageId);
+    await this.scans.queueScan(tx, 'version-imported', { families: [d.family] });
     await this.scans.queueScan(tx, `parent-built:${d.family}`, { parentOf: d.family });
   }
 
