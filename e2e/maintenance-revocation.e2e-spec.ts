@@ -75,8 +75,19 @@ describe('a revoked parent version rebuilds its child (catalog, builder, scanner
       );
       return seen;
     };
-    const latest = async (family: string) =>
-      (await call(catalog.url, 'GET', `/v1/families/${family}/versions?limit=1`)).body.items[0];
+    const versionsOf = async (family: string) =>
+      ((await call(catalog.url, 'GET', `/v1/families/${family}/versions`)).body.items ??
+        []) as any[];
+    const latest = async (family: string) => (await versionsOf(family))[0];
+    // The builder's success reaches the catalog through Kafka: wait for the n-th version there.
+    const inCatalog = async (family: string, n: number) => {
+      await eventually(
+        async () => (await versionsOf(family)).length === n,
+        30_000,
+        `${n} versions of ${family} in the catalog`,
+      );
+      return latest(family);
+    };
     const rebuild = async (family: string, force = false) =>
       expect(
         (
@@ -121,15 +132,15 @@ describe('a revoked parent version rebuilds its child (catalog, builder, scanner
 
     await rebuild(base);
     await succeeded(base, 1);
-    const good = (await latest(base)).version;
+    const good = (await inCatalog(base, 1)).version;
     await promote(base, good);
     await rebuild(base, true);
     await succeeded(base, 2);
-    const bad = (await latest(base)).version;
+    const bad = (await inCatalog(base, 2)).version;
     await promote(base, bad);
     await rebuild(child);
     await succeeded(child, 1);
-    expect((await latest(child)).parent).toEqual({ family: base, version: bad });
+    expect((await inCatalog(child, 1)).parent).toEqual({ family: base, version: bad });
     await eventually(
       async () =>
         (await call(scanner.url, 'GET', `/v1/maintenance/findings/${child}`)).body.findings
