@@ -1,10 +1,8 @@
 import { CopyImageCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mintToken } from '@ami/auth';
 import {
   eventually,
   FidelityForTest,
-  LOCAL_AUTH_SECRET,
   ServiceProcess,
   startFidelityForTest,
   startServiceProcess,
@@ -12,6 +10,7 @@ import {
   uniqueName,
   waitReady,
 } from '@ami/testing';
+import { adminCalls, FAST_BUILDER_ENV } from './support/journey.js';
 
 const AL2023 = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 const region = 'us-east-1';
@@ -39,35 +38,14 @@ describe('a moved source rebuilds a family once (scanner, builder, catalog as pr
   it('asks one rebuild, the builder builds it from the new source, and a second scan asks nothing', async () => {
     const env = { AWS_ENDPOINT_URL: fidelity.url };
     const catalog = await startServiceProcess('catalog', env);
-    const builder = await startServiceProcess('builder', {
-      ...env,
-      BUILD_POLL_INTERVAL_MS: '200',
-      BUILD_WORKER_INTERVAL_MS: '100',
-      BUILD_LEASE_MS: '3000',
-    });
+    const builder = await startServiceProcess('builder', { ...env, ...FAST_BUILDER_ENV });
     const scanner = await startServiceProcess('maintenance-scanner', {
       ...env,
       SCAN_WORKER_INTERVAL_MS: '200',
     });
     services.push(catalog, builder, scanner);
     await Promise.all(services.map((s) => waitReady(s)));
-    const token = await mintToken({
-      subject: 'e2e',
-      roles: ['admin'],
-      secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
-      expiresIn: 600,
-    });
-    const call = async (base: string, method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const call = await adminCalls();
 
     const family = uniqueName('e2e-scan');
     const parameter = `/e2e/${family}/source`;

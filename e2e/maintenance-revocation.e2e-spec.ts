@@ -1,14 +1,13 @@
-import { mintToken } from '@ami/auth';
 import {
   eventually,
   FidelityForTest,
-  LOCAL_AUTH_SECRET,
   ServiceProcess,
   startFidelityForTest,
   startServiceProcess,
   uniqueName,
   waitReady,
 } from '@ami/testing';
+import { adminCalls, FAST_BUILDER_ENV } from './support/journey.js';
 
 const AL2023 = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 
@@ -31,35 +30,14 @@ describe('a revoked parent version rebuilds its child (catalog, builder, scanner
   it('rebuilds the child from the version the parent channel fell back to', async () => {
     const env = { AWS_ENDPOINT_URL: fidelity.url };
     const catalog = await startServiceProcess('catalog', env);
-    const builder = await startServiceProcess('builder', {
-      ...env,
-      BUILD_POLL_INTERVAL_MS: '200',
-      BUILD_WORKER_INTERVAL_MS: '100',
-      BUILD_LEASE_MS: '3000',
-    });
+    const builder = await startServiceProcess('builder', { ...env, ...FAST_BUILDER_ENV });
     const scanner = await startServiceProcess('maintenance-scanner', {
       ...env,
       SCAN_WORKER_INTERVAL_MS: '200',
     });
     services.push(catalog, builder, scanner);
     await Promise.all(services.map((s) => waitReady(s)));
-    const token = await mintToken({
-      subject: 'e2e',
-      roles: ['admin'],
-      secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
-      expiresIn: 600,
-    });
-    const call = async (base: string, method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const call = await adminCalls();
     const builds = async (family: string) =>
       ((await call(builder.url, 'GET', `/v1/builds?family=${family}`)).body.items ?? []) as any[];
     const succeeded = async (family: string, n: number) => {

@@ -63,6 +63,32 @@ export class ChannelsRepository {
     return rows[0] ? toChannel(rows[0]) : null;
   }
 
+  /** The channels pointing to a version, locked for the rest of the transaction. */
+  async lockPointingTo(tx: EntityManager, family: string, version: string): Promise<string[]> {
+    const rows: { name: string }[] = await tx.query(
+      'SELECT name FROM catalog.channels WHERE family = $1 AND version = $2 ORDER BY name FOR UPDATE',
+      [family, version],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** The newest version a channel held, other than `except`, that is not revoked. */
+  async previousGood(
+    tx: EntityManager,
+    family: string,
+    channel: string,
+    except: string,
+  ): Promise<string | null> {
+    const [row] = await tx.query(
+      `SELECT a.version FROM catalog.channel_assignments a
+       JOIN catalog.image_versions v ON v.family = a.family AND v.version = a.version
+       WHERE a.family = $1 AND a.channel = $2 AND a.version <> $3 AND v.revoked_at IS NULL
+       ORDER BY a.id DESC LIMIT 1`,
+      [family, channel, except],
+    );
+    return row?.version ?? null;
+  }
+
   async point(tx: EntityManager, family: string, name: string, version: string): Promise<void> {
     await tx.query(
       `INSERT INTO catalog.channels (family, name, version) VALUES ($1, $2, $3)

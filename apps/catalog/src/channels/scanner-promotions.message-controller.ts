@@ -4,6 +4,7 @@ import { MAINTENANCE_PROMOTION_REQUESTED } from '@ami/contracts';
 import type { CloudEvent, MaintenancePromotionRequested } from '@ami/contracts';
 import { AuditRecorder, EventContext, OnEvent } from '@ami/messaging';
 import { AppError } from '@ami/runtime';
+import { ChannelsRepository } from './channels.repository.js';
 import { MoveChannel } from './move-channel.use-case.js';
 
 /**
@@ -16,6 +17,7 @@ import { MoveChannel } from './move-channel.use-case.js';
 export class ScannerPromotionsMessageController {
   constructor(
     @Inject(MoveChannel) private readonly moves: MoveChannel,
+    @Inject(ChannelsRepository) private readonly channels: ChannelsRepository,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
@@ -25,10 +27,7 @@ export class ScannerPromotionsMessageController {
     @Ctx() ctx: EventContext,
   ) {
     const d = event.data;
-    const [current] = await ctx.tx.query(
-      'SELECT version FROM catalog.channels WHERE family = $1 AND name = $2',
-      [d.family, d.channel],
-    );
+    const current = await this.channels.lock(ctx.tx, d.family, d.channel);
     if (current?.version === d.version) return;
     try {
       await this.moves.promoteIn(ctx.tx, {

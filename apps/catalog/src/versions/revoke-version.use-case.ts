@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { VERSION_REVOKED } from '@ami/contracts';
 import { AuditRecorder, EventPublisher } from '@ami/messaging';
-import { returnedRows } from '@ami/persistence';
 import { AppError } from '@ami/runtime';
+import { ChannelsRepository } from '../channels/channels.repository.js';
 import { MoveChannel, type Caller } from '../channels/move-channel.use-case.js';
 import { ResolveInvalidation } from '../resolve/resolve-invalidation.js';
+import { VersionsRepository } from './versions.repository.js';
 
 export interface RevokeCommand extends Caller {
   family: string;
@@ -31,6 +32,8 @@ export class RevokeVersion {
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(MoveChannel) private readonly moves: MoveChannel,
+    @Inject(VersionsRepository) private readonly versions: VersionsRepository,
+    @Inject(ChannelsRepository) private readonly channels: ChannelsRepository,
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
     @Inject(ResolveInvalidation) private readonly invalidation: ResolveInvalidation,
@@ -41,22 +44,19 @@ export class RevokeVersion {
     return this.db.transaction(async (tx) => {
       // Locks in the order a promote takes them (channel rows, then the family's lock, which
       // the audit entry takes), so that a revocation and a promote never deadlock.
-      const [row] = await tx.query(
-        'SELECT revoked_at, revoked_by FROM catalog.image_versions WHERE family = $1 AND version = $2 FOR UPDATE',
-        [command.family, command.version],
-      );
-      if (!row)
+      const found = await this.versions.lockForRevocation(tx, command.family, command.version);
+      if (!found)
         throw AppError.notFound(`version ${command.version} of family ${command.family} not found`);
-      if (row.revoked_at)
+      if (found.revokedBy)
         throw AppError.conflict(
-          `version ${command.version} of family ${command.family} was already revoked by ${row.revoked_by}`,
+          `version ${command.version} of family ${command.family} was already revoked by ${found.revokedBy}`,
         );
-      const [{ revoked_at: at }] = returnedRows<{ revoked_at: Date }>(
-        await tx.query(
-          `UPDATE catalog.image_versions SET revoked_at = now(), revoked_by = $3, revoke_reason = $4
-         WHERE family = $1 AND version = $2 RETURNING revoked_at`,
-          [command.family, command.version, command.actor, command.reason],
-        ),
+      const at = await this.versions.markRevoked(
+        tx,
+        command.family,
+        command.version,
+        command.actor,
+        command.reason,
       );
       const channels = await this.fallBackChannels(tx, command);
       await this.events.publish(
@@ -84,27 +84,17 @@ export class RevokeVersion {
       return {
         family: command.family,
         version: command.version,
-        revokedAt: new Date(at).toISOString(),
+        revokedAt: at.toISOString(),
         channels,
       };
     });
   }
 
   private async fallBackChannels(tx: EntityManager, command: RevokeCommand) {
-    const pointing: { name: string }[] = await tx.query(
-      'SELECT name FROM catalog.channels WHERE family = $1 AND version = $2 ORDER BY name FOR UPDATE',
-      [command.family, command.version],
-    );
+    const pointing = await this.channels.lockPointingTo(tx, command.family, command.version);
     const moved: RevokeResult['channels'] = [];
-    for (const { name } of pointing) {
-      // The newest version this channel held before that is still good.
-      const [previous] = await tx.query(
-        `SELECT a.version FROM catalog.channel_assignments a
-         JOIN catalog.image_versions v ON v.family = a.family AND v.version = a.version
-         WHERE a.family = $1 AND a.channel = $2 AND a.version <> $3 AND v.revoked_at IS NULL
-         ORDER BY a.id DESC LIMIT 1`,
-        [command.family, name, command.version],
-      );
+    for (const name of pointing) {
+      const previous = await this.channels.previousGood(tx, command.family, name, command.version);
       if (previous)
         await this.moves.fallBack(
           tx,
@@ -116,9 +106,9 @@ export class RevokeVersion {
             reason: `version ${command.version} was revoked: ${command.reason}`,
           },
           command.version,
-          previous.version,
+          previous,
         );
-      moved.push({ channel: name, fellBackTo: previous?.version ?? null });
+      moved.push({ channel: name, fellBackTo: previous });
     }
     return moved;
   }

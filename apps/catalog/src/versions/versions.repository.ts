@@ -298,4 +298,35 @@ export class VersionsRepository {
     );
     return `${day}-i${rows[0].n}`;
   }
+
+  /** Locks a version for a revocation: null when it does not exist, else who revoked it (if anyone). */
+  async lockForRevocation(
+    tx: EntityManager,
+    family: string,
+    version: string,
+  ): Promise<{ revokedBy: string | null } | null> {
+    const [row] = await tx.query(
+      'SELECT revoked_by FROM catalog.image_versions WHERE family = $1 AND version = $2 FOR UPDATE',
+      [family, version],
+    );
+    return row ? { revokedBy: row.revoked_by } : null;
+  }
+
+  /** Marks a version revoked; when. */
+  async markRevoked(
+    tx: EntityManager,
+    family: string,
+    version: string,
+    by: string,
+    reason: string,
+  ): Promise<Date> {
+    const [row] = returnedRows<{ revoked_at: Date }>(
+      await tx.query(
+        `UPDATE catalog.image_versions SET revoked_at = now(), revoked_by = $3, revoke_reason = $4
+         WHERE family = $1 AND version = $2 RETURNING revoked_at`,
+        [family, version, by, reason],
+      ),
+    );
+    return new Date(row!.revoked_at);
+  }
 }

@@ -2,15 +2,15 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { RequireRole } from '@ami/auth';
-import { FAMILY_NAME } from '@ami/contracts';
 import { AppError } from '@ami/runtime';
+import { familyParam } from './maintenance.http-schemas.js';
 import { ScanWorker } from './scan-worker.service.js';
 import { ScansRepository } from './scans.repository.js';
 
 const SERVICE = 'MaintenanceService';
 
 function familyOf(value: string | undefined): string {
-  if (!value || !FAMILY_NAME.test(value))
+  if (!value || !familyParam.safeParse(value).success)
     throw AppError.invalid('family must be a family name', [
       { path: 'family', message: 'lowercase letters, digits and dashes' },
     ]);

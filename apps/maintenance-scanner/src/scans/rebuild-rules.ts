@@ -129,11 +129,7 @@ export function decideAsk(
 ): AskDecision | null {
   if (!cause || family.suspendedAt !== null) return null;
   if (asks.some((a) => a.state === 'asked' || a.state === 'building')) return null;
-  const same = asks.filter((a) => a.causeKey === cause.causeKey);
-  const last = same.reduce<RebuildAsk | undefined>(
-    (latest, a) => (latest && latest.attempt > a.attempt ? latest : a),
-    undefined,
-  );
+  const last = lastAskOf(asks, cause.causeKey);
   let attempt = 1;
   if (last) {
     if (last.state !== 'failed' && last.state !== 'rejected') return null;
@@ -144,6 +140,16 @@ export function decideAsk(
   }
   const base = `maintenance:${cause.causeKey}`;
   return { ...cause, attempt, idempotencyKey: attempt === 1 ? base : `${base}#${attempt}` };
+}
+
+/** The latest attempt asked for one cause. */
+function lastAskOf(asks: RebuildAsk[], causeKey: string): RebuildAsk | undefined {
+  return asks
+    .filter((a) => a.causeKey === causeKey)
+    .reduce<RebuildAsk | undefined>(
+      (last, a) => (last && last.attempt > a.attempt ? last : a),
+      undefined,
+    );
 }
 
 const ageDays = (v: ScanVersion, now: Date) => (now.getTime() - v.builtAt.getTime()) / DAY_MS;
@@ -214,9 +220,7 @@ export function retryDueAt(
 ): Date | null {
   if (!cause || family.suspendedAt !== null || family.consecutiveFailures >= policy.maxFailures)
     return null;
-  const last = asks
-    .filter((a) => a.causeKey === cause.causeKey)
-    .sort((a, b) => b.attempt - a.attempt)[0];
+  const last = lastAskOf(asks, cause.causeKey);
   if (!last || (last.state !== 'failed' && last.state !== 'rejected')) return null;
   const due = (last.settledAt ?? last.askedAt).getTime() + policy.backoffMs(last.attempt);
   return due > now.getTime() ? new Date(due) : null;
