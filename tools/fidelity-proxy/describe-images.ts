@@ -1,6 +1,7 @@
 // DescribeImages as EC2 answers it: moto's images with the proxy's facts merged in (pending,
 // disabled, deprecation time, deregistration protection, copy source), the state filter
-// applied after the merge, disabled images hidden unless IncludeDisabled, and pagination.
+// applied after the merge, the block-device-mapping.* filters moto lacks applied to its
+// answer, disabled images hidden unless IncludeDisabled, and pagination.
 import {
   ec2PatternToFnmatch,
   filtersToParams,
@@ -14,6 +15,7 @@ import {
 } from './ec2-request.js';
 import { withCopyFailure } from './copy-image.js';
 import type { Ec2Handler } from './ec2-exchange.js';
+import { blockDeviceMatcher, isBlockDeviceFilter } from './image-filters.js';
 import { mergeImageItem, type ImageFacts } from './overlay.js';
 import {
   MAX_RESULTS_LIMIT,
@@ -68,9 +70,11 @@ export const describeImages: Ec2Handler = async ({ call, forward }, { state }) =
     after = decoded.after;
   }
 
-  // moto cannot know about pending or disabled, so the state filter is applied here
+  // moto cannot know about pending or disabled, so the state filter is applied here, and
+  // moto fails on the block-device-mapping.* filters, so those are applied here too
   const filters = getFilters(call.params);
   const stateFilters = filters.filter((filter) => filter.name === 'state');
+  const matchesBlockDevices = blockDeviceMatcher(filters);
   const upstreamParams = [
     ...withoutParams(
       call.params,
@@ -79,7 +83,7 @@ export const describeImages: Ec2Handler = async ({ call, forward }, { state }) =
     ),
     ...filtersToParams(
       filters
-        .filter((filter) => filter.name !== 'state')
+        .filter((filter) => filter.name !== 'state' && !isBlockDeviceFilter(filter.name))
         .map((filter) =>
           filter.name === 'name'
             ? { name: filter.name, values: filter.values.map(ec2PatternToFnmatch) }
@@ -104,6 +108,7 @@ export const describeImages: Ec2Handler = async ({ call, forward }, { state }) =
     };
     if (image.state === 'disabled' && !includeDisabled) continue;
     if (!passesStateFilters(image, stateFilters)) continue;
+    if (matchesBlockDevices && !matchesBlockDevices(image.xml)) continue;
     images.push(image);
   }
 
