@@ -2,6 +2,7 @@
 import { copyImage } from './copy-image.js';
 import { describeImages } from './describe-images.js';
 import type { Ec2Handler } from './ec2-exchange.js';
+import { describeImageReferences } from './image-references.js';
 import {
   answeringImdsAttribute,
   keepingImdsOnModify,
@@ -58,6 +59,7 @@ const HANDLERS: Record<string, Ec2Handler> = {
   EnableImageBlockPublicAccess: enableImageBlockPublicAccess,
   DisableImageBlockPublicAccess: disableImageBlockPublicAccess,
   GetImageBlockPublicAccessState: getImageBlockPublicAccessState,
+  DescribeImageReferences: describeImageReferences,
 };
 
 export function handlerFor(action: string): Ec2Handler {

@@ -1,5 +1,6 @@
 // Talks to moto_server: forwards client requests (buffered or streamed) and makes the
-// proxy's own EC2 calls (name checks, existence checks, snapshot clean-up).
+// proxy's own EC2 calls (name checks, existence checks, snapshot clean-up) and SSM calls
+// (image references).
 import http, {
   type IncomingHttpHeaders,
   type IncomingMessage,
@@ -43,7 +44,8 @@ export class MotoClient {
 
   constructor(
     readonly motoUrl: string,
-    /** Called once per EC2 call that reaches moto: a client's call, or the proxy's own. */
+    /** Called once per EC2 call that reaches moto (a client's call, or the proxy's own) and per
+     * SSM call of the proxy's own (as `ssm:<Operation>`). */
     private readonly onEc2Call: (
       scope: Scope,
       action: string,
@@ -121,6 +123,34 @@ export class MotoClient {
       },
       body,
     );
+  }
+
+  /** The proxy's own SSM call (JSON API) in the given account and region; the answer parsed. */
+  async ssm(
+    scope: Scope,
+    operation: string,
+    input: object,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    this.onEc2Call(scope, `ssm:${operation}`, 'proxy');
+    const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const response = await this.send(
+      'POST',
+      '/',
+      {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AmazonSSM.${operation}`,
+        authorization: `AWS4-HMAC-SHA256 Credential=fidelity-proxy/${date}/${scope.region}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+        'x-moto-account-id': scope.account,
+      },
+      JSON.stringify(input),
+    );
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(response.body || '{}') as Record<string, unknown>;
+    } catch {
+      body = { message: response.body.slice(0, 200) };
+    }
+    return { status: response.status, body };
   }
 
   /** Streams a request to moto and its answer back, untouched except for Host and hop-by-hop headers. */

@@ -16,7 +16,7 @@ import { el, readXml, splitList } from './xml.js';
 const MINUTE_MS = 60_000;
 const TEN_YEARS_MS = 10 * 365.25 * 24 * 60 * 60 * 1000;
 
-function dryRun(params: Params): Ec2Response | undefined {
+export function dryRun(params: Params): Ec2Response | undefined {
   return getBool(params, 'DryRun')
     ? ec2Error(412, 'DryRunOperation', 'Request would have succeeded, but DryRun flag is set.')
     : undefined;
