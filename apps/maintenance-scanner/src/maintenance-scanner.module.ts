@@ -4,6 +4,7 @@ import { AwsModule } from '@ami/aws';
 import { GrpcHealthController, ServiceModule } from '@ami/runtime';
 import { maintenanceScannerConfigSchema } from './config/maintenance-scanner.config.js';
 import { maintenanceScannerDatabase } from './database/maintenance-scanner.database.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { ScansModule } from './scans/scans.module.js';
 
 @Module({
@@ -16,6 +17,7 @@ import { ScansModule } from './scans/scans.module.js';
     AuthModule,
     AwsModule,
     ScansModule,
+    RetentionModule,
   ],
   controllers: [GrpcHealthController],
 })

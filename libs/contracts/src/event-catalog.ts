@@ -60,6 +60,7 @@ export const EventCatalog = {
     topic: Topics.Lifecycle,
     schema: E.maintenancePromotionRequestedSchema,
   },
+  [E.RETENTION_REPORTED]: { topic: Topics.Lifecycle, schema: E.retentionReportedSchema },
   [E.PLATFORM_PROBE]: { topic: Topics.Diagnostics, schema: E.platformProbeSchema },
 } as const satisfies Record<string, { topic: Topic; schema: z.ZodType }>;
 

@@ -33,6 +33,19 @@ export const maintenanceScannerConfigSchema = z.object({
   /** Backoff before the same cause is asked again after a failed rebuild. */
   REBUILD_RETRY_BASE_MS: env.int(600_000, 1),
   REBUILD_RETRY_MAX_MS: env.int(21_600_000, 1),
+  /** Plan retention on the families' schedules and after facts, in this replica. */
+  RETENTION_SCHEDULE_ENABLED: env.bool(true),
+  /** Run the retention executor in this replica (replicas share plans by row locks). */
+  RETENTION_WORKER_ENABLED: env.bool(true),
+  RETENTION_WORKER_INTERVAL_MS: env.int(1000, 10),
+  RETENTION_LEASE_MS: env.int(120_000, 1000),
+  /** A copy whose action EC2 refused transiently is tried again after this backoff... */
+  RETENTION_RETRY_BASE_MS: env.int(30_000, 1),
+  RETENTION_RETRY_MAX_MS: env.int(3_600_000, 1),
+  /** ...at most this many times; then the action fails and the report says why. */
+  RETENTION_MAX_ATTEMPTS: env.int(5, 1),
+  /** A dry-run plan older than this can no longer be executed (plan again). */
+  RETENTION_PLAN_TTL_MS: env.int(86_400_000, 1000),
 });
 
 export type MaintenanceScannerConfig = z.infer<typeof maintenanceScannerConfigSchema>;

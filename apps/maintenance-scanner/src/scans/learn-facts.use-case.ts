@@ -38,6 +38,7 @@ export class LearnFacts {
     await lockFamily(tx, 'maintenance_scanner', d.family);
     const before = await this.scans.family(tx, d.family);
     if (!(await this.scans.saveSpec(tx, d.spec, d.specVersion))) return;
+    await this.scans.queueRetention(tx, d.family);
     if (before?.suspendedAt)
       await this.resumed(tx, d.family, `spec version ${d.specVersion} was applied`, event);
   }
@@ -79,6 +80,7 @@ export class LearnFacts {
         askId: ask.id,
       });
     await this.scans.supersedeOpenAsks(tx, d.family, d.version);
+    await this.scans.queueRetention(tx, d.family);
     await this.scans.resume(tx, d.family);
     await this.scans.queueScan(tx, 'version-built', { families: [d.family] });
     await this.scans.queueScan(tx, `parent-built:${d.family}`, { parentOf: d.family });
@@ -121,20 +123,35 @@ export class LearnFacts {
     });
     for (const image of d.images)
       await this.scans.saveImage(tx, d.family, d.version, image.region, image.imageId);
+    await this.scans.queueRetention(tx, d.family);
     await this.scans.queueScan(tx, 'version-imported', { families: [d.family] });
     await this.scans.queueScan(tx, `parent-built:${d.family}`, { parentOf: d.family });
   }
 
   async copySucceeded(tx: EntityManager, event: CloudEvent<string, CopySucceeded>) {
     const d = event.data;
-    if (d.account !== undefined) return; // an owned copy in another account: children build from ours
+    if (d.account !== undefined) {
+      // An owned copy in another account: retired with its version; children build from ours.
+      await this.scans.saveAccountCopy(tx, { ...d, account: d.account });
+      await this.scans.queueRetention(tx, d.family);
+      return;
+    }
     await this.scans.saveImage(tx, d.family, d.version, d.region, d.imageId);
+    await this.scans.queueRetention(tx, d.family);
     await this.scans.queueScan(tx, `parent-copied:${d.family}/${d.region}`, { parentOf: d.family });
     await this.scans.queueScan(tx, `copied:${d.region}`, { families: [d.family] });
   }
 
   async channelMoved(tx: EntityManager, event: CloudEvent<string, ChannelMoved>) {
     const d = event.data;
+    await this.scans.recordChannelMove(tx, {
+      family: d.family,
+      channel: d.channel,
+      version: d.version,
+      sequence: d.sequence ?? null,
+      at: new Date(event.time ?? Date.now()),
+    });
+    await this.scans.queueRetention(tx, d.family);
     if (!(await this.scans.saveChannel(tx, d.family, d.channel, d.version, d.sequence ?? null)))
       return;
     await this.scans.queueScan(tx, `parent-moved:${d.family}/${d.channel}`, { parentOf: d.family });

@@ -10,7 +10,14 @@ const family = (over: Partial<ScanFamily> = {}): ScanFamily => ({
   specVersion: 1,
   source: { ssmParameter: '/aws/service/x' },
   buildRegion: 'us-east-1',
-  maintenance: { rebuildOnSourceChange: true, keepLatest: 3, perRunCap: 10, maxAgeDays: 30 },
+  maintenance: {
+    rebuildOnSourceChange: true,
+    keepLatest: 3,
+    channelWindowDays: 14,
+    perRunCap: 10,
+    retentionMode: 'enforce',
+    maxAgeDays: 30,
+  },
   parentFamily: null,
   parentChannel: null,
   nextScanAt: now,
@@ -72,7 +79,13 @@ describe('rebuild causes', () => {
 
   it('is not stale without maxAgeDays', () => {
     const f = family({
-      maintenance: { rebuildOnSourceChange: true, keepLatest: 3, perRunCap: 10 },
+      maintenance: {
+        rebuildOnSourceChange: true,
+        keepLatest: 3,
+        channelWindowDays: 14,
+        perRunCap: 10,
+        retentionMode: 'enforce',
+      },
     });
     expect(findCauses(input({ family: f, latest: version({ builtAt: daysAgo(400) }) }))).toEqual(
       [],

@@ -31,12 +31,12 @@ export class ScansRepository {
    */
   async saveSpec(tx: EntityManager, spec: FamilySpec, specVersion: number): Promise<boolean> {
     const result = await tx.query(
-      `INSERT INTO ${FAMILIES_TABLE} (id, spec_version, source, build_region, maintenance, parent_family, parent_channel, regions, next_scan_at, scan_cause)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), 'spec')
+      `INSERT INTO ${FAMILIES_TABLE} (id, spec_version, source, build_region, maintenance, parent_family, parent_channel, regions, accounts, next_scan_at, scan_cause)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), 'spec')
        ON CONFLICT (id) DO UPDATE SET spec_version = EXCLUDED.spec_version, source = EXCLUDED.source,
          build_region = EXCLUDED.build_region, maintenance = EXCLUDED.maintenance,
          parent_family = EXCLUDED.parent_family, parent_channel = EXCLUDED.parent_channel,
-         regions = EXCLUDED.regions,
+         regions = EXCLUDED.regions, accounts = EXCLUDED.accounts,
          next_scan_at = now(), scan_cause = 'spec', scan_generation = ${FAMILIES_TABLE}.scan_generation + 1, consecutive_failures = 0,
          suspended_at = NULL, updated_at = now()
        WHERE ${FAMILIES_TABLE}.spec_version < EXCLUDED.spec_version
@@ -55,6 +55,12 @@ export class ScansRepository {
             ...(spec.distribution?.regions ?? []),
           ]),
         ],
+        JSON.stringify(
+          (spec.distribution?.accounts ?? []).map((a) => ({
+            accountId: a.accountId,
+            roleName: a.roleName,
+          })),
+        ),
       ],
     );
     return returnedRows(result).length === 1;
@@ -109,6 +115,40 @@ export class ScansRepository {
       [family, channel, version, sequence],
     );
     return returnedRows(result).length === 1;
+  }
+
+  /** Plans the family's retention at once (a fact changed what it keeps or what it has). */
+  async queueRetention(db: Queryable, family: string): Promise<void> {
+    await db.query(
+      `INSERT INTO ${S}.retention_schedule (id, next_plan_at) VALUES ($1, now())
+       ON CONFLICT (id) DO UPDATE SET next_plan_at = now(), generation = ${S}.retention_schedule.generation + 1`,
+      [family],
+    );
+  }
+
+  /** A channel moved at `at`: one more span in its history (retention keeps recent pointers). */
+  async recordChannelMove(
+    db: Queryable,
+    move: { family: string; channel: string; version: string; sequence: number | null; at: Date },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO ${S}.channel_history (family, channel, version, sequence, moved_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [move.family, move.channel, move.version, move.sequence, move.at],
+    );
+  }
+
+  /** An owned copy in another account (distribution.accounts): retired with its version. */
+  async saveAccountCopy(
+    db: Queryable,
+    copy: { family: string; version: string; account: string; region: string; imageId: string },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO ${S}.account_copies (family, version, account, region, image_id)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (family, version, account, region) DO UPDATE SET image_id = EXCLUDED.image_id`,
+      [copy.family, copy.version, copy.account, copy.region, copy.imageId],
+    );
   }
 
   /** Scans these families (or the children of `parentOf`) at once; the count queued. */

@@ -25,3 +25,4 @@ export * from './platform-probe/platform-probe.event.js';
 export * from './maintenance-findings-reported/maintenance-findings-reported.event.js';
 export * from './version-revoked/version-revoked.event.js';
 export * from './maintenance-promotion-requested/maintenance-promotion-requested.event.js';
+export * from './retention-reported/retention-reported.event.js';

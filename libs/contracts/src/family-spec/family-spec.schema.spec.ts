@@ -169,6 +169,39 @@ describe('distribution targets and accounts', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('takes retention stages in order (deprecate, disable, retire) and refuses them out of order', () => {
+    const spec = (maintenance: object) =>
+      validateFamilySpec({
+        name: 'web',
+        owner: 'x',
+        source: { amiId: 'ami-0123456789abcdef0' },
+        maintenance,
+      });
+    const good = spec({
+      keepLatest: 2,
+      deprecateAfterDays: 0,
+      disableAfterDays: 0.5,
+      retireAfterDays: 7,
+    });
+    expect(good.ok && good.spec.maintenance).toMatchObject({
+      channelWindowDays: 14,
+      retentionMode: 'enforce',
+      perRunCap: 10,
+    });
+    const noDeprecation = spec({ retireAfterDays: 7 });
+    expect(!noDeprecation.ok && noDeprecation.problems).toEqual([
+      {
+        path: 'maintenance.retireAfterDays',
+        message: expect.stringContaining('needs deprecateAfterDays'),
+      },
+    ]);
+    const backwards = spec({ deprecateAfterDays: 5, disableAfterDays: 10, retireAfterDays: 8 });
+    expect(!backwards.ok && backwards.problems).toEqual([
+      { path: 'maintenance.retireAfterDays', message: 'must not be before disableAfterDays' },
+    ]);
+    expect(spec({ retentionMode: 'delete-everything' }).ok).toBe(false);
+  });
+
   it('takes a maintenance schedule as a cron expression in a time zone, and says what is wrong with a bad one', () => {
     const spec = (schedule: unknown) => ({
       name: 'web',

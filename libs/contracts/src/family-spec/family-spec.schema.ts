@@ -340,10 +340,24 @@ export const maintenanceSchema = z
       .optional(),
     maxAgeDays: z.number().int().min(1).optional(),
     rebuildOnSourceChange: z.boolean().default(true),
+    /** Retention: the newest versions that are always kept. */
     keepLatest: z.number().int().min(1).default(3),
-    deprecateAfterDays: z.number().int().min(1).optional(),
-    retireAfterDays: z.number().int().min(1).optional(),
+    /** Every version a channel points to, or pointed to within this many days, is kept (for rollback). */
+    channelWindowDays: z.number().min(0).default(14),
+    /**
+     * Days after a version stops being kept until it is deprecated in every copy
+     * (EnableImageDeprecation at that time). Fractions are allowed (0.5 is twelve hours).
+     * Absent: retention only reports; nothing is deprecated, disabled or retired.
+     */
+    deprecateAfterDays: z.number().min(0).optional(),
+    /** Optional: days after a version stops being kept until it is disabled (DisableImage; one restore call brings it back). */
+    disableAfterDays: z.number().min(0).optional(),
+    /** Days after a version stops being kept until it is deregistered and its snapshots deleted. Absent: never retired. */
+    retireAfterDays: z.number().min(0).optional(),
+    /** At most this many versions are retired (deregistered) by one retention run; the rest wait for the next. */
     perRunCap: z.number().int().min(1).default(10),
+    /** `report-only`: retention plans are computed and reported, never carried out by the schedule. */
+    retentionMode: z.enum(['enforce', 'report-only']).default('enforce'),
   })
   .strict();
 
@@ -366,7 +380,9 @@ export const familySpecSchema = z
     maintenance: maintenanceSchema.default({
       rebuildOnSourceChange: true,
       keepLatest: 3,
+      channelWindowDays: 14,
       perRunCap: 10,
+      retentionMode: 'enforce',
     }),
   })
   .strict()
@@ -378,15 +394,7 @@ export const familySpecSchema = z
         message: 'a family cannot be its own source',
       });
     }
-    const retire = spec.maintenance.retireAfterDays;
-    const deprecate = spec.maintenance.deprecateAfterDays;
-    if (retire !== undefined && deprecate !== undefined && retire < deprecate) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maintenance', 'retireAfterDays'],
-        message: 'must not be before deprecateAfterDays',
-      });
-    }
+    for (const problem of retentionProblems(spec.maintenance)) ctx.addIssue(problem);
     for (const region of Object.keys(spec.distribution?.kmsKeys ?? {})) {
       if (!spec.distribution!.regions.includes(region)) {
         ctx.addIssue({
@@ -397,6 +405,40 @@ export const familySpecSchema = z
       }
     }
   });
+
+/** The retention stages come in order: deprecate, then disable, then retire. */
+function retentionProblems(m: z.output<typeof maintenanceSchema>) {
+  const problems: { code: 'custom'; path: string[]; message: string }[] = [];
+  const deprecate = m.deprecateAfterDays;
+  const stages = [
+    ['disableAfterDays', m.disableAfterDays],
+    ['retireAfterDays', m.retireAfterDays],
+  ] as const;
+  for (const [name, days] of stages) {
+    if (days === undefined) continue;
+    if (deprecate === undefined)
+      problems.push({
+        code: 'custom',
+        path: ['maintenance', name],
+        message:
+          'needs deprecateAfterDays: a version is deprecated before it is disabled or retired',
+      });
+    else if (days < deprecate)
+      problems.push({
+        code: 'custom',
+        path: ['maintenance', name],
+        message: 'must not be before deprecateAfterDays',
+      });
+  }
+  const disable = m.disableAfterDays;
+  if (disable !== undefined && m.retireAfterDays !== undefined && m.retireAfterDays < disable)
+    problems.push({
+      code: 'custom',
+      path: ['maintenance', 'retireAfterDays'],
+      message: 'must not be before disableAfterDays',
+    });
+  return problems;
+}
 
 /** A spec as written by a person (defaults not yet applied). */
 export type FamilySpecInput = z.input<typeof familySpecSchema>;
