@@ -193,7 +193,12 @@ export async function scannerDb(): Promise<Client> {
 export interface ScannerHarness {
   app: INestApplication;
   fidelity: FidelityForTest;
-  http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  http(
+    method: string,
+    path: string,
+    body?: unknown,
+    role?: 'reader' | 'operator' | 'admin',
+  ): Promise<{ status: number; body: any }>;
   /** Calls ami.maintenance.v1.MaintenanceService with a token of the given role. */
   grpc(method: string, request: unknown, role?: 'reader' | 'operator'): Promise<any>;
   close(): Promise<void>;
@@ -245,10 +250,10 @@ export async function startScanner(env: Record<string, string> = {}): Promise<Sc
         client.close();
       }
     },
-    async http(method, path, body) {
+    async http(method, path, body, role = 'operator') {
       const token = await mintToken({
         subject: 'tester',
-        roles: ['operator'],
+        roles: [role],
         secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
         expiresIn: 600,
       });

@@ -13,7 +13,7 @@ import { AuditRecorder, EventPublisher, lockFamily } from '@ami/messaging';
 import { SCANNER_ACTOR } from '../scans/learn-facts.use-case.js';
 import { ImageInventory, type RegionInventory } from './image-inventory.js';
 import { planRetention, type CopyState, type PlanContent, type Use } from './retention-plan.js';
-import { judge, type RetentionPolicy } from './retention-rules.js';
+import { judge, type RetentionPolicy, type Verdict } from './retention-rules.js';
 import {
   RetentionRepository,
   type RetentionFacts,
@@ -57,7 +57,7 @@ export class RetentionPlanner {
     trigger: 'schedule' | 'api',
     requestedBy: string,
     now = new Date(),
-  ): Promise<StoredPlan[]> {
+  ): Promise<(StoredPlan & { wakeAt: Date | null })[]> {
     const platform = this.ec2.defaultAccount;
     const families = await Promise.all(
       requests.map(async (r) => {
@@ -117,7 +117,7 @@ export class RetentionPlanner {
         read.set(key, { inventory, uses: usage.uses, unknown: usage.unknown, orphans });
       }),
     );
-    const stored: StoredPlan[] = [];
+    const stored: (StoredPlan & { wakeAt: Date | null })[] = [];
     for (const f of families) {
       const states = new Map<string, CopyState>();
       const uses = new Map<string, Use[]>();
@@ -151,7 +151,8 @@ export class RetentionPlanner {
         now,
       });
       const storage = this.storageOf(f.family, f.facts, read);
-      stored.push(await this.store(f, content, storage, unknownUsage, trigger, requestedBy));
+      const plan = await this.store(f, content, storage, unknownUsage, trigger, requestedBy);
+      stored.push({ ...plan, wakeAt: wakeAt(f.verdicts) });
     }
     return stored;
   }
@@ -294,6 +295,16 @@ export class RetentionPlanner {
   private assumeRoles(facts: RetentionFacts) {
     for (const [account, role] of facts.roles) this.ec2.useRole(account, role);
   }
+}
+
+/** When the family's verdicts change by time alone: the next stage due, or a channel window ending. */
+export function wakeAt(verdicts: Verdict[]): Date | null {
+  const times = verdicts.flatMap((v) =>
+    v.kept.flatMap((k) =>
+      k.kind === 'not-yet-due' ? [k.at] : k.kind === 'channel-window' ? [k.until] : [],
+    ),
+  );
+  return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
 }
 
 export function policyOf(m: FamilySpec['maintenance']): RetentionPolicy {

@@ -96,7 +96,12 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
     }
     if (due.length === 0) return 0;
     const plans = await this.planner.plan(due, 'schedule', SCANNER_ACTOR, now);
-    for (const d of due) await this.reschedule(d.family, d.lease, d.generation, d.next);
+    for (const d of due) {
+      // Stages come due by time alone too: plan again then, if it is before the schedule.
+      const wake = plans.find((p) => p.family === d.family)?.wakeAt;
+      const next = wake && wake < d.next ? wake : d.next;
+      await this.reschedule(d.family, d.lease, d.generation, next);
+    }
     if (plans.some((p) => p.state === 'executing')) this.executor.nudge();
     return due.length;
   }

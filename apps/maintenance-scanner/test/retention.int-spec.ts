@@ -1,0 +1,368 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Client } from 'pg';
+import { eventually, uniqueName } from '@ami/testing';
+import {
+  facts,
+  scannerDb,
+  startScanner,
+  type Facts,
+  type ScannerHarness,
+} from './scanner-harness.js';
+import {
+  describeImage,
+  ec2Clients,
+  launch,
+  launchTemplate,
+  makeVersion,
+  orphanSnapshot,
+  REGIONS,
+  retentionSpec,
+  snapshotExists,
+  versionsLearnt,
+  type TestVersion,
+} from './retention-support.js';
+
+describe('retention: old versions deprecated, disabled and retired, never while in use', () => {
+  let scanner: ScannerHarness;
+  let publish: Facts;
+  let db: Client;
+  let ec2: Record<string, EC2Client>;
+
+  beforeAll(async () => {
+    scanner = await startScanner({
+      RETENTION_WORKER_INTERVAL_MS: '100',
+      RETENTION_LEASE_MS: '5000',
+      RETENTION_RETRY_BASE_MS: '300',
+      RETENTION_RETRY_MAX_MS: '1000',
+    });
+    publish = await facts();
+    db = await scannerDb();
+    ec2 = ec2Clients(scanner);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of Object.values(ec2 ?? {})) client.destroy();
+    await publish?.close();
+    await db?.end();
+    await scanner?.close();
+  });
+
+  const latestPlan = async (family: string) =>
+    (await scanner.http('GET', `/v1/maintenance/families/${family}/retention/plans/latest`)).body;
+
+  async function family(name: string, maintenance: object, ages: number[]): Promise<TestVersion[]> {
+    await publish.applySpec(retentionSpec(name, maintenance));
+    await eventually(
+      async () =>
+        (await db.query('SELECT 1 FROM maintenance_scanner.families WHERE id = $1', [name]))
+          .rowCount === 1,
+      20_000,
+      `spec of ${name}`,
+    );
+    const versions: TestVersion[] = [];
+    for (const [i, age] of ages.entries())
+      versions.push(await makeVersion(ec2, publish, name, `2026.11.0${i + 1}-1`, age));
+    await versionsLearnt(db, name, ages.length);
+    return versions;
+  }
+
+  async function dryRun(name: string) {
+    const res = await scanner.http('POST', `/v1/maintenance/families/${name}/retention/plans`);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body;
+  }
+
+  async function executeAndWait(planId: string) {
+    const res = await scanner.http(
+      'POST',
+      `/v1/maintenance/retention/plans/${planId}/execute`,
+      undefined,
+      'admin',
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    let plan: any;
+    await eventually(
+      async () => {
+        plan = (await scanner.http('GET', `/v1/maintenance/retention/plans/${planId}`)).body;
+        return plan.state === 'done';
+      },
+      30_000,
+      `plan ${planId} executed`,
+    );
+    return plan;
+  }
+
+  const gone = async (v: TestVersion) => {
+    for (const region of REGIONS) {
+      if (await describeImage(ec2[region]!, v.images[region]!)) return false;
+      if (await snapshotExists(ec2[region]!, v.snapshots[region]!)) return false;
+    }
+    return true;
+  };
+  const present = async (v: TestVersion) => {
+    for (const region of REGIONS)
+      if (!(await describeImage(ec2[region]!, v.images[region]!))) return false;
+    return true;
+  };
+
+  it('with keepLatest 2, a third build deprecates the oldest version in every region, and after the grace period retires it with its snapshots', async () => {
+    const name = uniqueName('keep-two');
+    // Retire 17 seconds after a version leaves the newest two.
+    const [v1, v2] = await family(
+      name,
+      { keepLatest: 2, deprecateAfterDays: 0, retireAfterDays: 0.0002 },
+      [0.002, 0.001],
+    );
+    await eventually(
+      async () => (await latestPlan(name))?.planId !== undefined,
+      20_000,
+      'a first plan',
+    );
+    expect((await latestPlan(name)).actions).toEqual([]);
+    const v3 = await makeVersion(ec2, publish, name, '2026.11.03-1', 0);
+    await eventually(
+      async () => {
+        for (const region of REGIONS)
+          if (!(await describeImage(ec2[region]!, v1!.images[region]!))?.DeprecationTime)
+            return false;
+        return true;
+      },
+      20_000,
+      'the oldest version deprecated in both regions',
+    );
+    for (const v of [v2!, v3])
+      for (const region of REGIONS)
+        expect(
+          (await describeImage(ec2[region]!, v.images[region]!))?.DeprecationTime,
+        ).toBeUndefined();
+    const deprecatedAt = new Date(
+      (await describeImage(ec2['eu-west-1']!, v1!.images['eu-west-1']!))!.DeprecationTime!,
+    );
+    expect(Math.abs(deprecatedAt.getTime() - Date.now())).toBeLessThan(120_000);
+    expect(await present(v1!)).toBe(true); // the grace period has not passed yet
+    await eventually(() => gone(v1!), 60_000, 'the oldest version retired with its snapshots');
+    expect(await present(v2!)).toBe(true);
+    expect(await present(v3)).toBe(true);
+    const audit = await db.query(
+      `SELECT count(*) AS n FROM maintenance_scanner.retention_actions a JOIN maintenance_scanner.retention_plans p ON p.id = a.plan_id
+       WHERE p.family = $1 AND a.action = 'deregister' AND a.state = 'done'`,
+      [name],
+    );
+    expect(Number(audit.rows[0].n)).toBe(2);
+  }, 120_000);
+
+  it('keeps and reports versions used by an instance, by a launch template made by hand, or by a channel; the dry run is exactly what the run does', async () => {
+    const name = uniqueName('in-use');
+    const versions = await family(
+      name,
+      { keepLatest: 1, deprecateAfterDays: 0, retireAfterDays: 1, retentionMode: 'report-only' },
+      [50, 40, 30, 20, 10],
+    );
+    const [v1, v2, v3, v4, v5] = versions as [
+      TestVersion,
+      TestVersion,
+      TestVersion,
+      TestVersion,
+      TestVersion,
+    ];
+    const instance = await launch(ec2['us-east-1']!, v1.images['us-east-1']!);
+    const template = await launchTemplate(
+      ec2['eu-west-1']!,
+      `${name}-by-hand`,
+      v2.images['eu-west-1']!,
+    );
+    await publish.moved(name, 'prod', v3.version, 1);
+    const orphan = await orphanSnapshot(ec2['us-east-1']!, name);
+    await eventually(
+      async () =>
+        (await db.query('SELECT 1 FROM maintenance_scanner.channels WHERE family = $1', [name]))
+          .rowCount === 1,
+      20_000,
+      'the channel move learnt',
+    );
+
+    const plan = await dryRun(name);
+    expect(plan.state).toBe('planned');
+    const kept = Object.fromEntries(plan.kept.map((k: any) => [k.version, k]));
+    expect(kept[v1.version].usedBy).toEqual([
+      expect.objectContaining({
+        imageId: v1.images['us-east-1'],
+        uses: [expect.objectContaining({ kind: 'ec2:Instance', id: instance })],
+      }),
+    ]);
+    expect(kept[v2.version].usedBy).toEqual([
+      expect.objectContaining({
+        imageId: v2.images['eu-west-1'],
+        uses: [expect.objectContaining({ kind: 'ec2:LaunchTemplate', id: template })],
+      }),
+    ]);
+    expect(kept[v3.version].reasons).toEqual(['channel prod points to it']);
+    expect(kept[v5.version].reasons).toEqual(['one of the newest versions (#1)']);
+    expect(plan.actions.map((a: any) => `${a.action} ${a.version} ${a.region}`)).toEqual([
+      `deregister ${v4.version} eu-west-1`,
+      `deregister ${v4.version} us-east-1`,
+      `delete-snapshot ${v4.version} eu-west-1`,
+      `delete-snapshot ${v4.version} us-east-1`,
+    ]);
+    expect(plan.summary.bytesRecovered).toBeGreaterThan(0);
+    const east = plan.storage.find((s: any) => s.region === 'us-east-1');
+    expect(east).toMatchObject({ amiCount: 5, amiQuota: 50_000 });
+    expect(east.snapshotGiB).toBeGreaterThan(0);
+    expect(east.orphanedSnapshots.map((o: any) => o.snapshotId)).toEqual([orphan]);
+    // A report-only family is never retired by the schedule: only the dry run above is executable.
+    expect(await present(v4)).toBe(true);
+
+    expect(
+      (await scanner.http('POST', `/v1/maintenance/retention/plans/${plan.planId}/execute`)).status,
+    ).toBe(403);
+    await scanner.fidelity.resetCounters();
+    const done = await executeAndWait(plan.planId);
+    expect(done.actions.map((a: any) => [a.seq, a.state])).toEqual(
+      plan.actions.map((a: any) => [a.seq, 'done']),
+    );
+    const counters = await scanner.fidelity.counters();
+    expect(counters.actions['DeregisterImage']?.ok).toBe(2);
+    expect(counters.actions['DeleteSnapshot']?.ok).toBe(2);
+    expect(counters.actions['EnableImageDeprecation']).toBeUndefined();
+    expect(counters.actions['DisableImage']).toBeUndefined();
+    expect(await gone(v4)).toBe(true);
+    for (const v of [v1, v2, v3, v5]) expect(await present(v)).toBe(true);
+    expect(await snapshotExists(ec2['us-east-1']!, orphan)).toBe(true); // orphans are reported, not deleted
+    const again = await scanner.http(
+      'POST',
+      `/v1/maintenance/retention/plans/${plan.planId}/execute`,
+      undefined,
+      'admin',
+    );
+    expect(again.status).toBe(409);
+    expect(again.body.detail ?? again.body.message).toContain('is done');
+  }, 120_000);
+
+  it('retires at most perRunCap versions a run, oldest first, and retries a copy EC2 refused while the others go on', async () => {
+    const name = uniqueName('capped');
+    const [v1, v2, v3] = (await family(
+      name,
+      {
+        keepLatest: 1,
+        deprecateAfterDays: 0,
+        retireAfterDays: 1,
+        perRunCap: 1,
+        retentionMode: 'report-only',
+      },
+      [30, 20, 10],
+    )) as [TestVersion, TestVersion, TestVersion];
+    const plan = await dryRun(name);
+    expect(
+      new Set(
+        plan.actions.filter((a: any) => a.action === 'deregister').map((a: any) => a.version),
+      ),
+    ).toEqual(new Set([v1.version]));
+    expect(plan.kept.find((k: any) => k.version === v2.version).reasons).toContain(
+      'the per-run cap of 1 retirements is reached; it waits for the next run',
+    );
+    // The deprecation v2 is due meanwhile is planned too.
+    expect(
+      plan.actions.filter((a: any) => a.version === v2.version).map((a: any) => a.action),
+    ).toEqual(['deprecate', 'deprecate']);
+    // eu-west-1 answers DeregisterImage with errors for the gateway's three attempts.
+    await scanner.fidelity.addFault({
+      action: 'DeregisterImage',
+      kind: 'internal-error',
+      region: 'eu-west-1',
+      count: 3,
+    });
+    const done = await executeAndWait(plan.planId);
+    const eu = done.actions.find((a: any) => a.action === 'deregister' && a.region === 'eu-west-1');
+    expect(eu).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await gone(v1)).toBe(true);
+    expect(await present(v2)).toBe(true);
+    expect(await present(v3)).toBe(true);
+  }, 120_000);
+
+  it('checks usage again right before deregistering: an instance launched after the dry run keeps the version', async () => {
+    const name = uniqueName('recheck');
+    const [v1] = (await family(
+      name,
+      { keepLatest: 1, deprecateAfterDays: 0, retireAfterDays: 1, retentionMode: 'report-only' },
+      [30, 10],
+    )) as [TestVersion, TestVersion];
+    const plan = await dryRun(name);
+    expect(plan.summary.deregister).toBe(2);
+    const instance = await launch(ec2['eu-west-1']!, v1.images['eu-west-1']!);
+    const done = await executeAndWait(plan.planId);
+    for (const a of done.actions) {
+      expect(a.state).toBe('skipped');
+      expect(a.reason).toMatch(
+        a.action === 'deregister' ? new RegExp(instance) : /not deregistered|in use/,
+      );
+    }
+    expect(await present(v1)).toBe(true);
+    for (const region of REGIONS)
+      expect(await snapshotExists(ec2[region]!, v1.snapshots[region]!)).toBe(true);
+  }, 120_000);
+
+  it('restores a disabled version in every region with one call, and holds it', async () => {
+    const name = uniqueName('restore');
+    const [v1] = (await family(
+      name,
+      { keepLatest: 1, deprecateAfterDays: 0, disableAfterDays: 0 },
+      [30, 10],
+    )) as [TestVersion, TestVersion];
+    await eventually(
+      async () => {
+        for (const region of REGIONS)
+          if ((await describeImage(ec2[region]!, v1.images[region]!))?.State !== 'disabled')
+            return false;
+        return true;
+      },
+      20_000,
+      'the old version disabled in both regions',
+    );
+    const res = await scanner.http(
+      'POST',
+      `/v1/maintenance/families/${name}/versions/${v1.version}/restore`,
+      {
+        reason: 'a rollback needs it',
+      },
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.copies.map((c: any) => c.state)).toEqual(['available', 'available']);
+    for (const region of REGIONS) {
+      const image = await describeImage(ec2[region]!, v1.images[region]!);
+      expect(image?.State).toBe('available');
+      expect(image?.DeprecationTime).toBeUndefined();
+    }
+    const plan = await dryRun(name);
+    expect(plan.actions).toEqual([]);
+    expect(plan.kept.find((k: any) => k.version === v1.version).reasons).toEqual([
+      'held: restored by tester: a rollback needs it',
+    ]);
+    const missing = await scanner.http(
+      'POST',
+      `/v1/maintenance/families/${name}/versions/1999.01.01-1/restore`,
+      {
+        reason: 'x',
+      },
+    );
+    expect(missing.status).toBe(404);
+  }, 120_000);
+
+  it('answers bad requests with 4xx and a reason', async () => {
+    expect(
+      (await scanner.http('POST', '/v1/maintenance/families/no-such-family/retention/plans'))
+        .status,
+    ).toBe(404);
+    expect((await scanner.http('GET', '/v1/maintenance/retention/plans/not-a-uuid')).status).toBe(
+      400,
+    );
+    const unknown = await scanner.http(
+      'GET',
+      '/v1/maintenance/retention/plans/00000000-0000-4000-8000-000000000000',
+    );
+    expect(unknown.status).toBe(404);
+    expect(
+      (await scanner.http('POST', '/v1/maintenance/families/x/versions/1/restore', {})).status,
+    ).toBe(400);
+  });
+});
