@@ -32,7 +32,7 @@ export const retentionSpec = (
 });
 
 /** EC2 clients (through the test's fidelity proxy) per region. */
-export function ec2Clients(scanner: ScannerHarness): Record<string, EC2Client> {
+export function ec2Clients(scanner: Pick<ScannerHarness, 'fidelity'>): Record<string, EC2Client> {
   return Object.fromEntries(
     REGIONS.map((region) => [
       region,

@@ -85,9 +85,17 @@ export class RetentionExecutor implements OnApplicationBootstrap, OnApplicationS
             ready(a, all),
         );
         if (runnable.length === 0) continue;
-        if (DESTRUCTIVE.has(phase)) await this.skipUsed(row.family, planId, lease, runnable, all);
+        const seen = await this.actions.lookups(runnable);
+        // Images already gone (a run killed after EC2 acted) need no usage check: they are done.
+        if (DESTRUCTIVE.has(phase))
+          await this.skipUsed(
+            row.family,
+            planId,
+            lease,
+            runnable.filter((a) => seen.images.has(a.imageId)),
+            all,
+          );
         const left = runnable.filter((a) => a.state === 'pending');
-        const seen = await this.actions.lookups(left);
         for (const action of left)
           await this.settle(
             row.family,
@@ -195,12 +203,14 @@ export class RetentionExecutor implements OnApplicationBootstrap, OnApplicationS
           )
         : undefined;
     await this.db.transaction(async (tx) => {
-      await this.plans.settleAction(tx, planId, lease, action.seq, {
-        state,
-        reason,
-        attempts,
-        nextAttemptAt,
-      });
+      await this.plans.settleAction(
+        tx,
+        planId,
+        lease,
+        action.seq,
+        { state, reason, attempts, nextAttemptAt },
+        this.config.RETENTION_LEASE_MS,
+      );
       if (state !== 'pending')
         await this.actions.record(tx, family, action, state, reason, result.lifecycle);
     });

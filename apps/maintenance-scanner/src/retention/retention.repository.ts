@@ -260,15 +260,18 @@ export class RetentionRepository {
     });
   }
 
-  /** Saves one action's outcome, fenced by the plan's lease. */
+  /** Saves one action's outcome, fenced by the plan's lease, and extends the lease. */
   async settleAction(
     db: Queryable,
     planId: string,
     lease: Lease,
     seq: number,
     outcome: { state: ActionState; reason: string | null; attempts: number; nextAttemptAt?: Date },
+    leaseMs: number,
   ): Promise<void> {
     await this.leases.assertHeld(db, planId, lease);
+    // Each settled action extends the lease: a long phase keeps its plan.
+    await this.leases.renew(db, planId, lease, leaseMs);
     await db.query(
       `UPDATE ${S}.retention_actions SET state = $3, reason = $4, attempts = $5,
          next_attempt_at = coalesce($6, next_attempt_at), done_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
