@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Client } from 'pg';
-import { eventually, uniqueName } from '@ami/testing';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { eventually, LOCAL_AUTH_SECRET, uniqueName } from '@ami/testing';
 import {
   facts,
   scannerDb,
@@ -22,6 +24,8 @@ import {
   versionsLearnt,
   type TestVersion,
 } from './retention-support.js';
+
+const run = promisify(execFile);
 
 describe('retention: old versions deprecated, disabled and retired, never while in use', () => {
   let scanner: ScannerHarness;
@@ -47,6 +51,18 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     await db?.end();
     await scanner?.close();
   });
+
+  /** npm run retention -- <args>, against this scanner. */
+  const cli = async (...args: string[]) => {
+    const { stdout } = await run(process.execPath, ['dist/tools/cli/retention.js', ...args], {
+      env: {
+        ...process.env,
+        MAINTENANCE_SCANNER_URL: scanner.url,
+        AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+      },
+    });
+    return stdout;
+  };
 
   const latestPlan = async (family: string) =>
     (await scanner.http('GET', `/v1/maintenance/families/${family}/retention/plans/latest`)).body;
@@ -229,6 +245,12 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     expect(await gone(v4)).toBe(true);
     for (const v of [v1, v2, v3, v5]) expect(await present(v)).toBe(true);
     expect(await snapshotExists(ec2['us-east-1']!, orphan)).toBe(true); // orphans are reported, not deleted
+    // The CLI shows the same plan, and what each action did.
+    const shown = await cli('show', plan.planId);
+    expect(shown).toContain(`plan ${plan.planId} for ${name}: done`);
+    expect(shown).toContain(`done    deregister      ${v4.version}`);
+    expect(shown).toContain(`keeps ${v3.version}: channel prod points to it`);
+    expect(shown).toContain(`used by ec2:Instance ${instance}`);
     const again = await scanner.http(
       'POST',
       `/v1/maintenance/retention/plans/${plan.planId}/execute`,

@@ -192,6 +192,8 @@ export async function scannerDb(): Promise<Client> {
 
 export interface ScannerHarness {
   app: INestApplication;
+  /** The HTTP API's base URL. */
+  url: string;
   fidelity: FidelityForTest;
   http(
     method: string,
@@ -226,6 +228,7 @@ export async function startScanner(env: Record<string, string> = {}): Promise<Sc
     });
   return {
     app,
+    url,
     fidelity,
     async grpc(method, request, role = 'reader') {
       const root = fileURLToPath(new URL('../../../libs/contracts/proto', import.meta.url));
