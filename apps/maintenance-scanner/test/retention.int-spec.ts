@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import { RegisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  IMAGE_LIFECYCLE_CHANGED,
+  RETENTION_REPORTED,
+  Topics,
+  VERSION_IMPORTED,
+} from '@ami/contracts';
 import type { Client } from 'pg';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { eventually, LOCAL_AUTH_SECRET, uniqueName } from '@ami/testing';
+import { collect, eventually, LOCAL_AUTH_SECRET, testKafka, uniqueName } from '@ami/testing';
 import {
   facts,
   scannerDb,
@@ -32,6 +38,11 @@ describe('retention: old versions deprecated, disabled and retired, never while 
   let publish: Facts;
   let db: Client;
   let ec2: Record<string, EC2Client>;
+  let lifecycle: Awaited<ReturnType<typeof collect>>;
+  const published = (type: string, family: string) =>
+    lifecycle.messages
+      .map((m) => JSON.parse(m.message.value!.toString()))
+      .filter((e) => e.type === type && e.data.family === family);
 
   beforeAll(async () => {
     scanner = await startScanner({
@@ -43,9 +54,11 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     publish = await facts();
     db = await scannerDb();
     ec2 = ec2Clients(scanner);
+    lifecycle = await collect(testKafka('retention-test-lifecycle'), [Topics.Lifecycle]);
   }, 60_000);
 
   afterAll(async () => {
+    await lifecycle?.stop();
     for (const client of Object.values(ec2 ?? {})) client.destroy();
     await publish?.close();
     await db?.end();
@@ -160,6 +173,22 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     await eventually(() => gone(v1!), 60_000, 'the oldest version retired with its snapshots');
     expect(await present(v2!)).toBe(true);
     expect(await present(v3)).toBe(true);
+    // Each copy's new state went out for the catalog and the permissions service.
+    await eventually(
+      () => published(IMAGE_LIFECYCLE_CHANGED, name).length === 4,
+      20_000,
+      'lifecycle changes of both copies',
+    );
+    expect(
+      published(IMAGE_LIFECYCLE_CHANGED, name)
+        .map((e) => `${e.data.state} ${e.data.version} ${e.data.region}`)
+        .sort(),
+    ).toEqual(
+      REGIONS.flatMap((r) => [
+        `deprecated ${v1!.version} ${r}`,
+        `deregistered ${v1!.version} ${r}`,
+      ]).sort(),
+    );
     const audit = await db.query(
       `SELECT count(*) AS n FROM maintenance_scanner.retention_actions a JOIN maintenance_scanner.retention_plans p ON p.id = a.plan_id
        WHERE p.family = $1 AND a.action = 'deregister' AND a.state = 'done'`,
@@ -226,6 +255,17 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     expect(east).toMatchObject({ amiCount: 5, amiQuota: 50_000 });
     expect(east.snapshotGiB).toBeGreaterThan(0);
     expect(east.orphanedSnapshots.map((o: any) => o.snapshotId)).toEqual([orphan]);
+    const reportOf = () =>
+      published(RETENTION_REPORTED, name).find((e) => e.data.planId === plan.planId);
+    await eventually(() => reportOf() !== undefined, 20_000, 'the dry run reported');
+    const reported = reportOf();
+    expect(reported.data.storage).toEqual(plan.storage);
+    expect(reported.data.actions).toEqual({
+      deprecate: 0,
+      disable: 0,
+      deregister: 2,
+      deleteSnapshot: 2,
+    });
     // A report-only family is never retired by the schedule: only the dry run above is executable.
     expect(await present(v4)).toBe(true);
 
@@ -368,6 +408,70 @@ describe('retention: old versions deprecated, disabled and retired, never while 
       },
     );
     expect(missing.status).toBe(404);
+  }, 120_000);
+
+  it('retires an adopted image (imported, untagged, built elsewhere) by the same policy', async () => {
+    const name = uniqueName('adopted');
+    await publish.applySpec(
+      retentionSpec(name, { keepLatest: 1, deprecateAfterDays: 0, retireAfterDays: 0 }),
+    );
+    await eventually(
+      async () =>
+        (await db.query('SELECT 1 FROM maintenance_scanner.families WHERE id = $1', [name]))
+          .rowCount === 1,
+      20_000,
+      `spec of ${name}`,
+    );
+    const { ImageId } = await ec2['us-east-1']!.send(
+      new RegisterImageCommand({
+        Name: `packer-${name}`,
+        RootDeviceName: '/dev/xvda',
+        Architecture: 'x86_64',
+      }),
+    );
+    const image = (await describeImage(ec2['us-east-1']!, ImageId!))!;
+    const snapshot = image.BlockDeviceMappings!.find((m) => m.Ebs?.SnapshotId)!.Ebs!.SnapshotId!;
+    await publish.publish(
+      VERSION_IMPORTED,
+      {
+        family: name,
+        version: '2026.11.01-i1',
+        importedBy: 'tester',
+        images: [
+          {
+            region: 'us-east-1',
+            imageId: ImageId!,
+            name: `packer-${name}`,
+            snapshotIds: [snapshot],
+            ownerId: '123456789012',
+            ownerType: 'self',
+            rootDeviceType: 'ebs',
+            createdAt: null,
+          },
+        ],
+      },
+      name,
+    );
+    await eventually(
+      async () =>
+        (await db.query('SELECT 1 FROM maintenance_scanner.versions WHERE family = $1', [name]))
+          .rowCount === 1,
+      20_000,
+      'the import learnt',
+    );
+    await new Promise((r) => setTimeout(r, 50)); // the next version is built after the import
+    const built = await makeVersion(ec2, publish, name, '2026.11.02-1', 0);
+    await eventually(
+      async () => !(await describeImage(ec2['us-east-1']!, ImageId!)),
+      30_000,
+      'the adopted image retired',
+    );
+    await eventually(
+      async () => !(await snapshotExists(ec2['us-east-1']!, snapshot)),
+      20_000,
+      'its snapshot deleted after the image',
+    );
+    expect(await present(built)).toBe(true);
   }, 120_000);
 
   it('answers bad requests with 4xx and a reason', async () => {
