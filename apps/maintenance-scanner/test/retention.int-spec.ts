@@ -285,6 +285,15 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     expect(await gone(v4)).toBe(true);
     for (const v of [v1, v2, v3, v5]) expect(await present(v)).toBe(true);
     expect(await snapshotExists(ec2['us-east-1']!, orphan)).toBe(true); // orphans are reported, not deleted
+    // gRPC answers the same plan.
+    const overGrpc = await scanner.grpc('GetRetentionPlan', { planId: plan.planId });
+    expect(overGrpc).toMatchObject({ planId: plan.planId, family: name, state: 'done' });
+    expect(overGrpc.actions.map((a: any) => `${a.state} ${a.action} ${a.imageId}`)).toEqual(
+      done.actions.map((a: any) => `done ${a.action} ${a.imageId}`),
+    );
+    await expect(scanner.grpc('GetRetentionPlan', { planId: 'nope' })).rejects.toMatchObject({
+      code: 3,
+    });
     // The CLI shows the same plan, and what each action did.
     const shown = await cli('show', plan.planId);
     expect(shown).toContain(`plan ${plan.planId} for ${name}: done`);

@@ -5,6 +5,7 @@ import { RetentionActions } from './retention-actions.js';
 import { RetentionExecutor } from './retention-executor.service.js';
 import { RetentionPlanner } from './retention-planner.js';
 import { RetentionScheduler } from './retention-scheduler.service.js';
+import { RetentionGrpcController } from './retention.grpc-controller.js';
 import { RetentionHttpController } from './retention.http-controller.js';
 import { RetentionRepository } from './retention.repository.js';
 
@@ -13,7 +14,7 @@ import { RetentionRepository } from './retention.repository.js';
  * scans on schedule), executed exactly as stored; restores and holds.
  */
 @Module({
-  controllers: [RetentionHttpController],
+  controllers: [RetentionHttpController, RetentionGrpcController],
   providers: [
     ScansRepository,
     RetentionRepository,
