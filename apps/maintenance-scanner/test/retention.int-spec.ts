@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  EnableImageDeregistrationProtectionCommand,
+  RegisterImageCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import {
   IMAGE_LIFECYCLE_CHANGED,
   RETENTION_REPORTED,
@@ -266,6 +270,12 @@ describe('retention: old versions deprecated, disabled and retired, never while 
       deregister: 2,
       deleteSnapshot: 2,
     });
+    const storage = await scanner.http('GET', `/v1/maintenance/families/${name}/storage`);
+    expect(storage.body).toMatchObject({
+      family: name,
+      planId: plan.planId,
+      storage: plan.storage,
+    });
     // A report-only family is never retired by the schedule: only the dry run above is executable.
     expect(await present(v4)).toBe(true);
 
@@ -371,6 +381,23 @@ describe('retention: old versions deprecated, disabled and retired, never while 
     expect(await present(v1)).toBe(true);
     for (const region of REGIONS)
       expect(await snapshotExists(ec2[region]!, v1.snapshots[region]!)).toBe(true);
+  }, 120_000);
+
+  it('honours deregistration protection: the version goes no further than its earlier stages, and the plan says why', async () => {
+    const name = uniqueName('protected');
+    const [v1] = (await family(
+      name,
+      { keepLatest: 1, deprecateAfterDays: 0, retireAfterDays: 1, retentionMode: 'report-only' },
+      [30, 10],
+    )) as [TestVersion, TestVersion];
+    await ec2['eu-west-1']!.send(
+      new EnableImageDeregistrationProtectionCommand({ ImageId: v1.images['eu-west-1']! }),
+    );
+    const plan = await dryRun(name);
+    expect(plan.actions.map((a: any) => a.action)).toEqual(['deprecate', 'deprecate']);
+    expect(plan.kept.find((k: any) => k.version === v1.version).reasons).toEqual([
+      `deregistration protection is on for ${v1.images['eu-west-1']} (eu-west-1)`,
+    ]);
   }, 120_000);
 
   it('restores a disabled version in every region with one call, and holds it', async () => {
