@@ -1,5 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DisableImageDeprecationCommand, EnableImageCommand } from '@aws-sdk/client-ec2';
+import {
+  DisableImageDeprecationCommand,
+  EnableImageCommand,
+  type Image,
+} from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
 import { Ec2Gateway } from '@ami/aws';
 import { IMAGE_LIFECYCLE_CHANGED } from '@ami/contracts';
@@ -18,8 +22,8 @@ export interface RestoredCopy {
 /**
  * Brings a deprecated or disabled version back with one call: the version is held first (so no
  * later plan touches it again; a repeated call finishes what a failed one left), then every
- * copy still there is enabled (EnableImage) and its deprecation cancelled. A copy that is gone
- * (retired) is reported, as is a copy EC2 refused.
+ * copy still there is looked at once and, as needed, enabled (EnableImage) and its deprecation
+ * cancelled. A copy that is gone (retired) is reported, as is a copy EC2 refused.
  */
 @Injectable()
 export class RestoreVersion {
@@ -42,26 +46,27 @@ export class RestoreVersion {
     });
     for (const [account, role] of facts.roles) this.ec2.useRole(account, role);
     const copies = facts.copies.filter((c) => c.version === version);
+    const seen = await this.describe(copies);
     const results: RestoredCopy[] = await Promise.all(
       copies.map(async (c) => {
         const options = { account: c.account };
         const where = { account: c.account, region: c.region, imageId: c.imageId };
+        const image = seen.get(c.imageId);
+        if (!image)
+          return { ...where, state: 'gone' as const, reason: 'the image is deregistered' };
         try {
-          await this.ec2.send(c.region, new EnableImageCommand({ ImageId: c.imageId }), options);
-          await this.ec2.send(
-            c.region,
-            new DisableImageDeprecationCommand({ ImageId: c.imageId }),
-            options,
-          );
+          if (image.State === 'disabled')
+            await this.ec2.send(c.region, new EnableImageCommand({ ImageId: c.imageId }), options);
+          if (image.DeprecationTime)
+            await this.ec2.send(
+              c.region,
+              new DisableImageDeprecationCommand({ ImageId: c.imageId }),
+              options,
+            );
           return { ...where, state: 'available' as const, reason: null };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          const gone = /InvalidAMIID\.(NotFound|Unavailable)/.test(message);
-          return {
-            ...where,
-            state: gone ? ('gone' as const) : ('failed' as const),
-            reason: message,
-          };
+          return { ...where, state: 'failed' as const, reason: message };
         }
       }),
     );
@@ -98,6 +103,34 @@ export class RestoreVersion {
       held: true,
       copies: results,
     };
+  }
+
+  /** The copies as EC2 has them: one DescribeImages per account x region. */
+  private async describe(copies: { account: string; region: string; imageId: string }[]) {
+    const seen = new Map<string, Image>();
+    const scopes = new Map<string, typeof copies>();
+    for (const c of copies)
+      scopes.set(`${c.account}/${c.region}`, [
+        ...(scopes.get(`${c.account}/${c.region}`) ?? []),
+        c,
+      ]);
+    await Promise.all(
+      [...scopes.values()].map(async (list) => {
+        const { account, region } = list[0]!;
+        for await (const image of this.ec2.eachImage(
+          region,
+          {
+            Owners: ['self'],
+            IncludeDisabled: true,
+            IncludeDeprecated: true,
+            Filters: [{ Name: 'image-id', Values: list.map((c) => c.imageId) }],
+          },
+          { account },
+        ))
+          if (image.ImageId && image.State !== 'deregistered') seen.set(image.ImageId, image);
+      }),
+    );
+    return seen;
   }
 
   /** Lets retention consider the version again. */

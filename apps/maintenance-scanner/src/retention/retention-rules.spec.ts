@@ -66,6 +66,18 @@ describe('retention verdicts', () => {
     expect(v['1.0.1']!.due).toEqual(['deprecate', 'disable']);
   });
 
+  it('deprecates only when the policy time has come, and says when that is', () => {
+    const later = byVersion(
+      judge(versions, [], { ...policy, deprecateAfterDays: 1, disableAfterDays: 5 }, now),
+    );
+    // 1.0.3 left the newest two today: deprecation is due tomorrow, nothing before.
+    expect(later['1.0.3']).toMatchObject({
+      due: [],
+      kept: [{ kind: 'not-yet-due', stage: 'deprecate', at: new Date(now.getTime() + DAY) }],
+    });
+    expect(later['1.0.2']!.due).toEqual(['deprecate']);
+  });
+
   it('leaves held versions and families without a deprecation policy alone', () => {
     const held = versions.map((v) =>
       v.version === '1.0.1' ? { ...v, heldReason: 'restored by ops' } : v,

@@ -46,7 +46,7 @@ export interface Verdict {
   due: Stage[];
   /** When the version stopped being kept (latest and channel windows), null while it is kept. */
   eligibleAt: Date | null;
-  /** The policy's deprecation time (EnableImageDeprecation's DeprecateAt) once eligible. */
+  /** The policy's deprecation time once eligible; EnableImageDeprecation is sent when it has come. */
   deprecateAt: Date | null;
 }
 
@@ -100,6 +100,14 @@ export function judge(
         deprecateAt: null,
       };
     const deprecateAt = plusDays(eligibleAt, policy.deprecateAfterDays);
+    if (deprecateAt > now)
+      return {
+        version: v.version,
+        kept: [{ kind: 'not-yet-due', stage: 'deprecate', at: deprecateAt }],
+        due: [],
+        eligibleAt,
+        deprecateAt,
+      };
     const due: Stage[] = ['deprecate'];
     const next: KeepReason[] = [];
     for (const [stage, days] of [

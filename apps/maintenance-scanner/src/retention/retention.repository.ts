@@ -156,6 +156,18 @@ export class RetentionRepository {
     plan: Omit<StoredPlan, 'createdAt' | 'startedAt' | 'finishedAt' | 'executeRequestedBy'>,
     actions: PlannedAction[],
   ): Promise<void> {
+    // Plans finished a month ago are history the audit topic keeps; the table does not.
+    await db.query(
+      `DELETE FROM ${S}.retention_actions WHERE plan_id IN (
+         SELECT id FROM ${PLANS_TABLE} WHERE family = $1 AND state IN ('done', 'superseded')
+           AND created_at < now() - interval '30 days')`,
+      [plan.family],
+    );
+    await db.query(
+      `DELETE FROM ${PLANS_TABLE} WHERE family = $1 AND state IN ('done', 'superseded')
+         AND created_at < now() - interval '30 days'`,
+      [plan.family],
+    );
     // A dry run asked by API is replaced only by the next one asked by API, not by the schedule.
     await db.query(
       `UPDATE ${PLANS_TABLE} SET state = 'superseded' WHERE family = $1 AND state = 'planned' AND trigger = $2`,
