@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Client } from 'pg';
 import { COPY_SUCCEEDED, type FamilySpecInput } from '@ami/contracts';
-import { eventually } from '@ami/testing';
+import { MOTO_ACCOUNT_HEADER } from '@ami/aws';
+import { eventually, testEnv } from '@ami/testing';
 import type { Facts, ScannerHarness } from './scanner-harness.js';
 
 export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
@@ -127,6 +128,39 @@ export async function snapshotExists(ec2: EC2Client, snapshotId: string): Promis
     if ((error as { name?: string }).name?.includes('NotFound')) return false;
     throw error;
   }
+}
+
+/** An EC2 client straight to moto, acting in another account (an owned copy's). */
+export function clientInAccount(region: string, account: string): EC2Client {
+  const ec2 = new EC2Client({ region, endpoint: testEnv().motoUrl, credentials });
+  ec2.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers[MOTO_ACCOUNT_HEADER] = account;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccountHeader' },
+  );
+  return ec2;
+}
+
+/** An image with its own snapshot, both tagged with the family (in whatever account `ec2` acts). */
+export async function taggedImage(ec2: EC2Client, family: string, version: string) {
+  const { ImageId } = await ec2.send(
+    new RegisterImageCommand({
+      Name: `ami-factory/${family}/${version}`,
+      RootDeviceName: '/dev/xvda',
+      Architecture: 'x86_64',
+    }),
+  );
+  const image = await describeImage(ec2, ImageId!);
+  const snapshotId = image!.BlockDeviceMappings!.find((m) => m.Ebs?.SnapshotId)!.Ebs!.SnapshotId!;
+  await ec2.send(
+    new CreateTagsCommand({
+      Resources: [ImageId!, snapshotId],
+      Tags: [{ Key: 'ami-factory:family', Value: family }],
+    }),
+  );
+  return { imageId: ImageId!, snapshotId };
 }
 
 /** A running instance launched from the image. */

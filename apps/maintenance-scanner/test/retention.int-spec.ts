@@ -5,6 +5,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
+  COPY_SUCCEEDED,
   IMAGE_LIFECYCLE_CHANGED,
   RETENTION_REPORTED,
   Topics,
@@ -22,7 +23,9 @@ import {
   type ScannerHarness,
 } from './scanner-harness.js';
 import {
+  clientInAccount,
   describeImage,
+  taggedImage,
   ec2Clients,
   launch,
   launchTemplate,
@@ -508,6 +511,66 @@ describe('retention: old versions deprecated, disabled and retired, never while 
       'its snapshot deleted after the image',
     );
     expect(await present(built)).toBe(true);
+  }, 120_000);
+
+  it("retires an owned copy in another account with the rest of its version, through the account's role", async () => {
+    const name = uniqueName('accounts');
+    const other = '210987654321';
+    const spec = retentionSpec(name, { keepLatest: 1, deprecateAfterDays: 0, retireAfterDays: 0 });
+    spec.distribution!.accounts = [{ accountId: other, roleName: 'ami-factory-distribution' }];
+    await publish.applySpec(spec);
+    await eventually(
+      async () =>
+        (await db.query('SELECT 1 FROM maintenance_scanner.families WHERE id = $1', [name]))
+          .rowCount === 1,
+      20_000,
+      `spec of ${name}`,
+    );
+    const inOther = clientInAccount('us-east-1', other);
+    try {
+      const old = await makeVersion(ec2, publish, name, '2026.11.01-1', 30);
+      const owned = await taggedImage(inOther, name, '2026.11.01-1');
+      await publish.publish(
+        COPY_SUCCEEDED,
+        {
+          family: name,
+          version: old.version,
+          region: 'us-east-1',
+          imageId: owned.imageId,
+          snapshotIds: [owned.snapshotId],
+          account: other,
+        },
+        name,
+      );
+      await eventually(
+        async () =>
+          (
+            await db.query('SELECT 1 FROM maintenance_scanner.account_copies WHERE family = $1', [
+              name,
+            ])
+          ).rowCount === 1,
+        20_000,
+        'the owned copy learnt',
+      );
+      await makeVersion(ec2, publish, name, '2026.11.02-1', 0);
+      await eventually(() => gone(old), 30_000, "the platform's copies retired");
+      await eventually(
+        async () => !(await describeImage(inOther, owned.imageId)),
+        30_000,
+        'the owned copy retired',
+      );
+      await eventually(
+        async () => !(await snapshotExists(inOther, owned.snapshotId)),
+        20_000,
+        "the owned copy's snapshot deleted",
+      );
+      const plan = await latestPlan(name);
+      expect(plan.storage.map((s: any) => `${s.account}/${s.region}`)).toContain(
+        `${other}/us-east-1`,
+      );
+    } finally {
+      inOther.destroy();
+    }
   }, 120_000);
 
   it('answers bad requests with 4xx and a reason', async () => {
