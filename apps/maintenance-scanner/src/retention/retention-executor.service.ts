@@ -105,7 +105,7 @@ export class RetentionExecutor implements OnApplicationBootstrap, OnApplicationS
             await this.actions.run(action, seen),
           );
         if (phase === 'deregister')
-          await this.skipOrphanedSnapshots(row.family, planId, lease, all);
+          await this.skipSnapshotsOfKeptImages(row.family, planId, lease, all);
       }
       const state = await this.plans.releasePlan(this.db, planId, lease);
       if (state === 'done')
@@ -163,7 +163,7 @@ export class RetentionExecutor implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** A snapshot whose image was not deregistered stays. */
-  private async skipOrphanedSnapshots(
+  private async skipSnapshotsOfKeptImages(
     family: string,
     planId: string,
     lease: Lease,
