@@ -21,11 +21,11 @@ import {
   MAX_RESULTS_LIMIT,
   decodeNextToken,
   encodeNextToken,
-  paginate,
+  PageRuns,
   parseMaxResults,
   queryHash,
 } from './pagination.js';
-import { ec2Error, invalidParameterValue, isSuccess, withBody } from './responses.js';
+import { ec2Error, invalidParameterValue, isSuccess, newRequestId, withBody } from './responses.js';
 import type { FidelityState } from './state.js';
 import { appendAfterList, childText, el, splitList } from './xml.js';
 
@@ -68,6 +68,23 @@ export const describeImages: Ec2Handler = async ({ call, forward }, { state }) =
     const decoded = decodeNextToken(nextToken, hash);
     if ('error' in decoded) return ec2Error(400, 'InvalidPaginationToken', decoded.error);
     after = decoded.after;
+    const kept = decoded.run ? runs.get(decoded.run) : undefined;
+    if (kept) {
+      const head = kept.head.replace(
+        /<requestId>[^<]*<\/requestId>/,
+        el('requestId', newRequestId()),
+      );
+      const body = pageOf(
+        kept.items,
+        head,
+        kept.tail,
+        maxResults ?? MAX_RESULTS_LIMIT,
+        after,
+        hash,
+        decoded.run,
+      );
+      return { status: 200, headers: kept.headers, body };
+    }
   }
 
   // moto cannot know about pending or disabled, so the state filter is applied here, and
@@ -116,13 +133,54 @@ export const describeImages: Ec2Handler = async ({ call, forward }, { state }) =
   const pageSize = maxResults ?? (after !== undefined ? MAX_RESULTS_LIMIT : undefined);
   if (pageSize === undefined)
     return withBody(response, list.head + images.map((i) => i.xml).join('') + list.tail);
-  const page = paginate(images, (image) => image.imageId, pageSize, after);
-  const tail = page.nextAfter
-    ? appendAfterList(
-        list.tail,
-        'imagesSet',
-        el('nextToken', encodeNextToken(page.nextAfter, hash)),
-      )
-    : list.tail;
-  return withBody(response, list.head + page.items.map((i) => i.xml).join('') + tail);
+  const sorted = [...images].sort((a, b) =>
+    a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0,
+  );
+  const rest = after === undefined ? sorted : sorted.slice(firstAfter(sorted, after));
+  const run =
+    rest.length > pageSize ? runs.start(rest, list.head, list.tail, response.headers) : undefined;
+  return withBody(response, pageOf(rest, list.head, list.tail, pageSize, undefined, hash, run));
 };
+
+/** Paging runs in progress (pagination.ts): pages after the first are cut from the first's answer. */
+const runs = new PageRuns<MergedImage>();
+
+/** One page of a sorted answer, with a NextToken naming the run while more remain. */
+function pageOf(
+  sorted: MergedImage[],
+  head: string,
+  tail: string,
+  pageSize: number,
+  after: string | undefined,
+  hash: string,
+  run: string | undefined,
+): string {
+  const start = after === undefined ? 0 : firstAfter(sorted, after);
+  const items = sorted.slice(start, start + pageSize);
+  const more = start + pageSize < sorted.length;
+  if (!more && run) runs.finish(run);
+  const last = items[items.length - 1];
+  return (
+    head +
+    items.map((i) => i.xml).join('') +
+    (more && last
+      ? appendAfterList(
+          tail,
+          'imagesSet',
+          el('nextToken', encodeNextToken(last.imageId, hash, run)),
+        )
+      : tail)
+  );
+}
+
+/** The index of the first image whose id sorts after `after` (binary search). */
+function firstAfter(sorted: MergedImage[], after: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.imageId <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

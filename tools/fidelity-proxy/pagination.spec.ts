@@ -1,4 +1,5 @@
 import {
+  PageRuns,
   decodeNextToken,
   encodeNextToken,
   paginate,
@@ -68,5 +69,34 @@ describe('NextToken', () => {
     expect(parseMaxResults('5')).toBe(5);
     expect(parseMaxResults('0')).toHaveProperty('error');
     expect(parseMaxResults('abc')).toHaveProperty('error');
+  });
+});
+
+describe('paging runs', () => {
+  it('keeps a run until its last page, and forgets it after the time to live', async () => {
+    const runs = new PageRuns<string>(50, 2);
+    const id = runs.start(['ami-1', 'ami-2'], '<h>', '<t>', {});
+    expect(runs.get(id)?.items).toEqual(['ami-1', 'ami-2']);
+    expect(decodeNextToken(encodeNextToken('ami-1', 'q', id), 'q')).toEqual({
+      after: 'ami-1',
+      run: id,
+    });
+    runs.finish(id);
+    expect(runs.get(id)).toBeUndefined();
+    const stale = runs.start(['ami-3'], '', '', {});
+    await new Promise((r) => setTimeout(r, 80));
+    expect(runs.get(stale)).toBeUndefined();
+  });
+
+  it('keeps at most maxRuns, dropping the oldest', () => {
+    const runs = new PageRuns<string>(60_000, 2);
+    const [a, b, c] = [
+      runs.start([], '', '', {}),
+      runs.start([], '', '', {}),
+      runs.start([], '', '', {}),
+    ];
+    expect(runs.get(a)).toBeUndefined();
+    expect(runs.get(b)).toBeDefined();
+    expect(runs.get(c)).toBeDefined();
   });
 });

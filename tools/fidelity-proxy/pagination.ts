@@ -3,6 +3,7 @@
 // last id returned plus a hash of the query, so a page never repeats an image even when
 // images are created or deregistered between pages.
 import { createHash } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { withoutParams, type Ec2Call } from './ec2-request.js';
 
 export const MAX_RESULTS_LIMIT = 1000;
@@ -11,6 +12,8 @@ interface TokenBody {
   v: 1;
   after: string;
   q: string;
+  /** The paging run whose first page the proxy kept (PageRuns), when it did. */
+  r?: string;
 }
 
 /** A hash of everything that shapes the result set, so a token only fits its own query. */
@@ -24,8 +27,8 @@ export function queryHash(call: Ec2Call): string {
     .slice(0, 22);
 }
 
-export function encodeNextToken(after: string, hash: string): string {
-  const body: TokenBody = { v: 1, after, q: hash };
+export function encodeNextToken(after: string, hash: string, run?: string): string {
+  const body: TokenBody = { v: 1, after, q: hash, ...(run && { r: run }) };
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
@@ -33,7 +36,7 @@ export function encodeNextToken(after: string, hash: string): string {
 export function decodeNextToken(
   token: string,
   hash: string,
-): { after: string } | { error: string } {
+): { after: string; run?: string } | { error: string } {
   try {
     const body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
     if (body.v !== 1 || typeof body.after !== 'string' || typeof body.q !== 'string') {
@@ -41,7 +44,7 @@ export function decodeNextToken(
     }
     if (body.q !== hash)
       return { error: 'The pagination token does not match the request parameters.' };
-    return { after: body.after };
+    return { after: body.after, ...(typeof body.r === 'string' && { run: body.r }) };
   } catch {
     return { error: 'The pagination token is not valid.' };
   }
@@ -78,4 +81,51 @@ export function parseMaxResults(raw: string | undefined): number | undefined | {
     };
   }
   return value;
+}
+
+/**
+ * The answers of paging runs in progress: the first page of a paginated describe keeps the
+ * whole merged, sorted answer, and the pages after it are cut from that (EC2 answers one
+ * paging run from one view too), instead of asking moto for everything again per page, which
+ * makes a 25,000-image listing cost 25 full answers. A run is forgotten after its last page,
+ * after `ttlMs` without a page, or when more than `maxRuns` are kept; a token whose run is
+ * forgotten is answered by asking moto again, as before.
+ */
+export class PageRuns<T> {
+  private readonly runs = new Map<
+    string,
+    { items: T[]; head: string; tail: string; headers: OutgoingHttpHeaders; at: number }
+  >();
+
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly maxRuns = 64,
+  ) {}
+
+  start(items: T[], head: string, tail: string, headers: OutgoingHttpHeaders): string {
+    this.expire();
+    const id = createHash('sha256')
+      .update(`${Date.now()}|${Math.random()}`)
+      .digest('base64url')
+      .slice(0, 16);
+    this.runs.set(id, { items, head, tail, headers, at: Date.now() });
+    while (this.runs.size > this.maxRuns) this.runs.delete(this.runs.keys().next().value!);
+    return id;
+  }
+
+  get(id: string) {
+    this.expire();
+    const run = this.runs.get(id);
+    if (run) run.at = Date.now();
+    return run;
+  }
+
+  finish(id: string): void {
+    this.runs.delete(id);
+  }
+
+  private expire() {
+    const now = Date.now();
+    for (const [id, run] of this.runs) if (now - run.at > this.ttlMs) this.runs.delete(id);
+  }
 }
