@@ -11,11 +11,12 @@
  * The benchmark never touches a running stack: it starts its own moto_server (the project's
  * moto venv, .stack/moto/venv, or MOTO_VENV) on a free port, seeded in-process before it
  * serves (bench/retention-seed.py says why and how), and its own fidelity proxy in this
- * process. That moto keeps each Describe answer until something changes (the proxy pages
- * DescribeImages by asking moto for the whole list on every page): each tool runs "cold"
- * (cache cleared, so it pays for moto rendering each of its queries once) and then "warm"
- * (moto's answers already rendered: what is left is the tool, the proxy and the transfer).
- * BENCH_MOTO_CACHE=0 turns the cache off (every page renders the whole list again). While
+ * process. That moto keeps each Describe answer until something changes (rendering 25,000
+ * images takes moto about 25 s): each tool runs "cold" (cache cleared, so it pays for moto
+ * rendering each of its queries once) and then "warm" (moto's answers already rendered: what
+ * is left is the tool, the proxy and the transfer). The proxy answers the pages after the
+ * first from the first's answer (pagination.ts, PageRuns). BENCH_MOTO_CACHE=0 turns moto's
+ * cache off. While
  * moto renders 25,000 images the SDK may warn that a request exceeded its 60 s requestTimeout:
  * it only warns (gatewayAttempts in the results shows whether anything was retried).
  * Other knobs: BENCH_FAMILIES, BENCH_DAYS (the policy's N, default 180), BENCH_NAIVE_SAMPLE,
