@@ -108,8 +108,18 @@ describe('a moved source rebuilds a family once (scanner, builder, catalog as pr
     const both = await settled(2);
     const rebuilt = both.find((b) => b.requestedBy === 'maintenance-scanner');
     expect(rebuilt?.reason).toContain(`source-moved: source now resolves to ${copied.ImageId}`);
-    const version = (await call(catalog.url, 'GET', `/v1/families/${family}/versions?limit=1`)).body
-      .items[0];
+    // The builder's success reaches the catalog through Kafka: wait for the second version there.
+    let version: any;
+    await eventually(
+      async () => {
+        const items = (await call(catalog.url, 'GET', `/v1/families/${family}/versions`)).body
+          .items;
+        version = items?.[0];
+        return items?.length === 2;
+      },
+      30_000,
+      'the rebuilt version in the catalog',
+    );
     expect(version.source.imageId).toBe(copied.ImageId);
 
     await eventually(
