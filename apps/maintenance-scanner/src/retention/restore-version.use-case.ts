@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  DisableImageDeprecationCommand,
-  EnableImageCommand,
-  type Image,
-} from '@aws-sdk/client-ec2';
+import { DisableImageDeprecationCommand, EnableImageCommand } from '@aws-sdk/client-ec2';
 import { DataSource } from 'typeorm';
 import { Ec2Gateway } from '@ami/aws';
 import { IMAGE_LIFECYCLE_CHANGED } from '@ami/contracts';
 import { AuditRecorder, EventPublisher, lockFamily } from '@ami/messaging';
 import { AppError } from '@ami/runtime';
+import { RetentionActions } from './retention-actions.js';
 import { RetentionRepository } from './retention.repository.js';
 
 export interface RestoredCopy {
@@ -33,6 +30,7 @@ export class RestoreVersion {
     @Inject(Ec2Gateway) private readonly ec2: Ec2Gateway,
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
+    @Inject(RetentionActions) private readonly actions: RetentionActions,
   ) {}
 
   async restore(input: { family: string; version: string; actor: string; reason: string }) {
@@ -46,7 +44,8 @@ export class RestoreVersion {
     });
     for (const [account, role] of facts.roles) this.ec2.useRole(account, role);
     const copies = facts.copies.filter((c) => c.version === version);
-    const seen = await this.describe(copies);
+    const seen = (await this.actions.lookups(copies.map((c) => ({ ...c, snapshotId: null }))))
+      .images;
     const results: RestoredCopy[] = await Promise.all(
       copies.map(async (c) => {
         const options = { account: c.account };
@@ -103,34 +102,6 @@ export class RestoreVersion {
       held: true,
       copies: results,
     };
-  }
-
-  /** The copies as EC2 has them: one DescribeImages per account x region. */
-  private async describe(copies: { account: string; region: string; imageId: string }[]) {
-    const seen = new Map<string, Image>();
-    const scopes = new Map<string, typeof copies>();
-    for (const c of copies)
-      scopes.set(`${c.account}/${c.region}`, [
-        ...(scopes.get(`${c.account}/${c.region}`) ?? []),
-        c,
-      ]);
-    await Promise.all(
-      [...scopes.values()].map(async (list) => {
-        const { account, region } = list[0]!;
-        for await (const image of this.ec2.eachImage(
-          region,
-          {
-            Owners: ['self'],
-            IncludeDisabled: true,
-            IncludeDeprecated: true,
-            Filters: [{ Name: 'image-id', Values: list.map((c) => c.imageId) }],
-          },
-          { account },
-        ))
-          if (image.ImageId && image.State !== 'deregistered') seen.set(image.ImageId, image);
-      }),
-    );
-    return seen;
   }
 
   /** Lets retention consider the version again. */

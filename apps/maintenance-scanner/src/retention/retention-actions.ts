@@ -52,10 +52,12 @@ export class RetentionActions {
   ) {}
 
   /** One batched look per phase and account x region: the images, or who uses the snapshots. */
-  async lookups(actions: StoredAction[]): Promise<Lookups> {
+  async lookups(
+    actions: Pick<StoredAction, 'account' | 'region' | 'imageId' | 'snapshotId'>[],
+  ): Promise<Lookups> {
     const images = new Map<string, Image>();
     const snapshotUsers = new Map<string, string[]>();
-    const scopes = new Map<string, StoredAction[]>();
+    const scopes = new Map<string, typeof actions>();
     for (const a of actions) {
       const key = `${a.account}/${a.region}`;
       scopes.set(key, [...(scopes.get(key) ?? []), a]);
