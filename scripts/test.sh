@@ -20,6 +20,11 @@ echo "[test] building"
 npm run -s build
 echo "[test] test stack: $STACK_DIR (postgres :$DB_PORT, kafka :$KAFKA_PORT, moto :$MOTO_PORT, proxy :$FIDELITY_PORT)"
 bash scripts/stack.sh infra
+# Debian's chromium for the console's browser tests (installed on a fresh machine).
+source scripts/lib/common.sh
+source scripts/lib/browser.sh
+browser_ensure_installed
+echo "[test] browser: $CHROMIUM_PATH"
 eval "$(bash scripts/stack.sh env)"
 echo "[test] migrating"
 npm run -s migrate
