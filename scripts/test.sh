@@ -5,7 +5,9 @@
 # "N passed, N failed". Fails, saying why, if a service cannot be started.
 #
 # The tests get infrastructure of their own (scripts/lib/test-stack.sh: .stack/test, own
-# ports), so a dev stack started by `npm run stack` is never touched and keeps working.
+# ports), so a dev stack started by `npm run stack` is never touched and keeps working. Where a
+# Docker engine answers and no test stack runs, that infrastructure is containers started with
+# testcontainers on the same ports (TEST_INFRA=scripts|containers overrides; ADR 021).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/test-stack.sh
@@ -18,14 +20,38 @@ if [[ ! -x node_modules/.bin/node ]] || [[ package-lock.json -nt node_modules/.p
 fi
 echo "[test] building"
 npm run -s build
-echo "[test] test stack: $STACK_DIR (postgres :$DB_PORT, kafka :$KAFKA_PORT, moto :$MOTO_PORT, proxy :$FIDELITY_PORT)"
-bash scripts/stack.sh infra
+# The scripts' test stack, or (a Docker engine answers, no test stack is running, or
+# TEST_INFRA=containers) the same components in containers (tools/cli/test-infra.ts, ADR 021).
+# Its one line says which and why.
+infra=$("$NODE_BIN" dist/tools/cli/test-infra.js choose)
+if [[ $infra == containers ]]; then
+  mkdir -p "$STACK_DIR"
+  containers_env="$STACK_DIR/containers.env" containers_log="$STACK_DIR/test-containers.log"
+  rm -f "$containers_env"
+  echo "[test] test containers: postgres :$DB_PORT, kafka :$KAFKA_PORT, moto :$MOTO_PORT, proxy :$FIDELITY_PORT (log: $containers_log)"
+  "$NODE_BIN" dist/tools/cli/test-infra.js start --env-file "$containers_env" >"$containers_log" 2>&1 &
+  containers_pid=$!
+  # the containers live as long as that process (testcontainers' reaper removes them after it)
+  trap 'kill "$containers_pid" 2>/dev/null; wait "$containers_pid" 2>/dev/null || true' EXIT
+  until [[ -s $containers_env ]]; do
+    kill -0 "$containers_pid" 2>/dev/null || { tail -n 30 "$containers_log"; echo "[test] the test containers did not start"; exit 1; }
+    sleep 1
+  done
+else
+  echo "[test] test stack: $STACK_DIR (postgres :$DB_PORT, kafka :$KAFKA_PORT, moto :$MOTO_PORT, proxy :$FIDELITY_PORT)"
+  bash scripts/stack.sh infra
+fi
 # Debian's chromium for the console's browser tests (installed on a fresh machine).
 source scripts/lib/common.sh
 source scripts/lib/browser.sh
 browser_ensure_installed
 echo "[test] browser: $CHROMIUM_PATH"
 eval "$(bash scripts/stack.sh env)"
+if [[ $infra == containers ]]; then
+  # the containers' endpoints win; moto starts empty, so seed it as the scripts do
+  source "$containers_env"
+  "$PYTHON" infra/moto/seed.py | sed 's/^/[test] moto seed: /'
+fi
 echo "[test] migrating"
 npm run -s migrate
 echo "[test] type-check, lint and format"

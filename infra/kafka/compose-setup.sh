@@ -5,7 +5,7 @@
 set -eu
 conf=/opt/ami/kafka/bus.conf
 bin=/opt/kafka/bin
-bootstrap=kafka:9092
+bootstrap=${KAFKA_BOOTSTRAP:-kafka:9092}
 admin=/tmp/admin.properties
 umask 077
 cat >"$admin" <<PROPS
