@@ -1,10 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { familySpecJsonSchema, PUBLIC_TOPICS, topicJsonSchema } from '@ami/contracts';
 import { renderBusConf } from '@ami/messaging';
+import { renderEventCatalogue } from '../docs/event-catalogue.js';
 
 /**
  * Writes libs/contracts/schemas/<topic>.schema.json for every public topic, the family spec's
- * schema, and infra/kafka/bus.conf (the ACL table for the shell scripts).
+ * schema, infra/kafka/bus.conf (the ACL table for the shell scripts) and docs/events.md (the
+ * event catalogue).
  */
 const dir = new URL('../../../libs/contracts/schemas/', import.meta.url);
 mkdirSync(dir, { recursive: true });
@@ -22,3 +24,8 @@ writeFileSync(
 console.log('wrote libs/contracts/schemas/family-spec.schema.json');
 writeFileSync(new URL('../../../infra/kafka/bus.conf', import.meta.url), renderBusConf());
 console.log('wrote infra/kafka/bus.conf (users, topics and ACLs from the bus principal table)');
+const repoRoot = new URL('../../../', import.meta.url);
+writeFileSync(new URL('docs/events.md', repoRoot), renderEventCatalogue(repoRoot.pathname));
+console.log(
+  'wrote docs/events.md (topics, event types, payload schemas, examples, producers, consumers)',
+);
