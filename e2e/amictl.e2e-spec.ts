@@ -1,0 +1,243 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintToken } from '@ami/auth';
+import {
+  eventually,
+  FidelityForTest,
+  freePort,
+  LOCAL_AUTH_SECRET,
+  ServiceProcess,
+  startFidelityForTest,
+  startServiceProcess,
+  uniqueName,
+  waitReady,
+} from '@ami/testing';
+import { amictlFor, type Amictl } from './support/amictl.js';
+import { FAST_BUILDER_ENV } from './support/journey.js';
+
+const AL2023 = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+/**
+ * An operator's day with amictl against the five services as processes: status, a spec
+ * validated and applied, a rebuild followed to its image, the copy to a second region,
+ * promotion and resolve, sharing, findings, a retention dry run, revocation; and the
+ * platform's refusals (unknown version, bad region, missing role) as clear messages.
+ */
+describe('amictl against the running platform', () => {
+  let fidelity: FidelityForTest;
+  const services: ServiceProcess[] = [];
+  let amictl: Amictl;
+  const family = uniqueName('e2e-ctl');
+  const owner = uniqueName('ctl-owner');
+  let version: string;
+  let imageId: string;
+
+  beforeAll(async () => {
+    fidelity = await startFidelityForTest({ pendingMs: 1000 });
+    const env = { AWS_ENDPOINT_URL: fidelity.url };
+    services.push(
+      ...(await Promise.all([
+        startServiceProcess('catalog', env),
+        startServiceProcess('builder', { ...env, ...FAST_BUILDER_ENV }),
+        startServiceProcess('replicator', {
+          ...env,
+          COPY_POLL_INTERVAL_MS: '300',
+          COPY_WORKER_INTERVAL_MS: '100',
+        }),
+        startServiceProcess('permissions', { ...env, PERMISSIONS_WORKER_INTERVAL_MS: '200' }),
+        startServiceProcess('maintenance-scanner', { ...env, SCAN_WORKER_INTERVAL_MS: '200' }),
+      ])),
+    );
+    await Promise.all(services.map((s) => waitReady(s)));
+    amictl = amictlFor(services, 'ctl-operator');
+  });
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop()));
+    await fidelity?.close();
+  });
+
+  it('reports every service ready, and one that does not answer as down (exit 1)', async () => {
+    const up = await amictl(['status']);
+    expect(up.code).toBe(0);
+    for (const name of ['catalog', 'builder', 'replicator', 'permissions', 'maintenance-scanner'])
+      expect(up.stdout).toMatch(new RegExp(`^${name}\\s+http://127\\.0\\.0\\.1:\\d+\\s+ok`, 'm'));
+
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const down = await amictl(['status'], { REPLICATOR_URL: closed });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(new RegExp(`^replicator\\s+${closed}\\s+down`, 'm'));
+  });
+
+  it('validates and applies a spec from a file, once per change', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'amictl-')), `${family}.yaml`);
+    writeFileSync(
+      file,
+      [
+        `name: ${family}`,
+        `owner: ${owner}`,
+        'description: built by amictl',
+        `source: { ssmParameter: ${AL2023} }`,
+        'build:',
+        '  region: us-east-1',
+        '  customisation: { steps: [{ name: hello, run: echo hello }] }',
+        'distribution: { regions: [us-east-1, eu-west-1] }',
+        'sharing: { accounts: ["111122223333"] }',
+        '',
+      ].join('\n'),
+    );
+    expect((await amictl(['family', 'validate', '-f', file])).stdout).toContain(
+      `a valid spec of family ${family}`,
+    );
+    const applied = await amictl(['family', 'apply', '-f', file]);
+    expect(applied).toMatchObject({ code: 0, stdout: `family ${family}: spec version 1\n` });
+    expect((await amictl(['family', 'apply', '-f', file])).stdout).toBe(
+      `family ${family}: spec version 1 (unchanged)\n`,
+    );
+    const listed = await amictl(['family', 'list', '--owner', owner]);
+    expect(listed.stdout).toMatch(new RegExp(`^${family}\\s+${owner}\\s+1\\s+-`, 'm'));
+  });
+
+  it('requests a rebuild and follows it to the new image, then finds it in the catalog', async () => {
+    const rebuilt = await amictl([
+      'rebuild',
+      family,
+      '--reason',
+      'first build',
+      '--wait',
+      '--interval',
+      '250',
+      '--timeout',
+      '150',
+    ]);
+    expect(rebuilt.stderr).toBe('');
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toMatch(/running\s+launch-instance/);
+    const done = /build \S+ succeeded: \S+ (\S+) is (ami-[0-9a-f]+)/.exec(rebuilt.stdout);
+    expect(done).not.toBeNull();
+    [, version, imageId] = done!;
+
+    const latest = await amictl([
+      'resolve',
+      family,
+      '--channel',
+      'latest',
+      '--region',
+      'us-east-1',
+      '-q',
+    ]);
+    expect(latest).toMatchObject({ code: 0, stdout: `${imageId}\n` });
+    const builds = await amictl(['build', 'list', '--family', family]);
+    expect(builds.stdout).toMatch(new RegExp(`\\s${family}\\s+succeeded\\s+publish\\s+${version}`));
+  });
+
+  it('shows the copy to the second region, then promotes the version and resolves prod there', async () => {
+    let copies = '';
+    await eventually(
+      async () => {
+        copies = (await amictl(['copy', 'list', '--family', family])).stdout;
+        return /eu-west-1\s+\(platform\)\s+succeeded\s+ami-/.test(copies);
+      },
+      120_000,
+      () => `the copy to eu-west-1 in: ${copies}`,
+    );
+    let shown: any;
+    await eventually(
+      async () => {
+        shown = JSON.parse((await amictl(['--json', 'version', 'show', family, version])).stdout);
+        return shown.copies.every((c: any) => c.state === 'available') && shown.copies.length === 2;
+      },
+      60_000,
+      'both copies available in the catalog',
+    );
+    const promoted = await amictl([
+      'channel',
+      'promote',
+      family,
+      'prod',
+      version,
+      '--reason',
+      'ship it',
+    ]);
+    expect(promoted).toMatchObject({ code: 0, stdout: `${family} prod: (none) -> ${version}\n` });
+    const euImage = shown.copies.find((c: any) => c.region === 'eu-west-1').imageId;
+    expect((await amictl(['resolve', family, '--region', 'eu-west-1', '-q'])).stdout).toBe(
+      `${euImage}\n`,
+    );
+    const history = await amictl(['channel', 'history', family, 'prod']);
+    expect(history.stdout).toMatch(
+      new RegExp(`promote\\s+${version}\\s+-\\s+ctl-operator\\s+ship it`),
+    );
+    const channels = await amictl(['channel', 'list', family]);
+    expect(channels.stdout).toMatch(new RegExp(`^prod\\s+${version}\\s+no`, 'm'));
+  });
+
+  it('shows the launch permissions the spec asks for on each copy', async () => {
+    await eventually(
+      async () => {
+        const sharing = await amictl(['sharing', 'show', family]);
+        const lines = sharing.stdout.split('\n').filter((l) => l.startsWith(version));
+        return lines.length === 2 && lines.every((l) => /111122223333\s+111122223333/.test(l));
+      },
+      60_000,
+      'both copies shared with 111122223333',
+    );
+  });
+
+  it('shows what the scanner found, and a retention dry run that touches nothing', async () => {
+    await amictl(['maintenance', 'scan', family]);
+    await eventually(
+      async () => {
+        const findings = await amictl(['maintenance', 'findings', family]);
+        return new RegExp(`^${family}\\s+${version}\\s`, 'm').test(findings.stdout);
+      },
+      60_000,
+      'findings naming the new version',
+    );
+    const plan = await amictl(['retention', 'plan', family]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/deprecate 0, disable 0, deregister 0, delete snapshots 0/);
+    expect(plan.stdout).toContain(`keeps ${version}`);
+  });
+
+  it('says clearly what the platform refused, with exit code 1', async () => {
+    const missing = await amictl(['version', 'show', family, '2020.01.01-1']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^amictl: the catalog answered 404 to GET \/v1\/families\/.+: /);
+
+    const badRegion = await amictl(['resolve', family, '--region', 'middle-earth']);
+    expect(badRegion.code).toBe(1);
+    expect(badRegion.stderr).toMatch(/answered 400.*\n\s+region: /);
+
+    const reader = await mintToken({
+      subject: 'ctl-reader',
+      roles: ['reader'],
+      secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+      expiresIn: 600,
+    });
+    const refused = await amictl(['channel', 'protect', family, 'prod'], { AMI_TOKEN: reader });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/answered 403[\s\S]*needs the admin role/);
+
+    const noCredentials = await amictl(['family', 'list'], { AUTH_JWT_SECRET: undefined });
+    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.stderr).toMatch(/no credentials: set AMI_TOKEN/);
+  });
+
+  it('revokes the version: prod falls back to nothing and resolve refuses it', async () => {
+    const revoked = await amictl([
+      'version',
+      'revoke',
+      family,
+      version,
+      '--reason',
+      'CVE in openssl',
+    ]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('channel prod fell back to nothing (resolve refuses it)');
+    const refused = await amictl(['resolve', family, '--region', 'us-east-1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/answered 404/);
+    expect((await amictl(['version', 'list', family])).stdout).toContain(`${version} (revoked)`);
+  });
+});
