@@ -15,7 +15,7 @@ export interface TokenVerifierOptions {
 /**
  * Verifies bearer JWTs against the configured key source and turns their claims into an Actor.
  * A verified token is remembered until it expires (plus the clock tolerance a fresh verification
- * would grant), so a client reusing its token costs one hash and one Map lookup per request.
+ * would grant), so a client reusing its token costs one Map lookup per request.
  */
 export class TokenVerifier {
   private readonly cache: TokenCache<Actor>;

@@ -14,6 +14,8 @@ export const catalogConfigSchema = z.object({
   /** How often the resolve invalidation connection proves it is alive, and how long it may take. */
   RESOLVE_LISTEN_HEARTBEAT_MS: env.int(5000, 50),
   RESOLVE_LISTEN_TIMEOUT_MS: env.int(5000, 50),
+  /** Cache-Control max-age of resolve answers: how long a client may reuse one unasked. */
+  CATALOG_RESOLVE_MAX_AGE_S: env.int(5, 0),
 });
 
 export type CatalogConfig = z.infer<typeof catalogConfigSchema>;

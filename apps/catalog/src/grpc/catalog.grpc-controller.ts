@@ -22,7 +22,7 @@ import { parseSpecDocument } from '../families/parse-spec-document.js';
 import { ImportImages } from '../imports/import-images.use-case.js';
 import { LineageService } from '../lineage/lineage.service.js';
 import { RequestRebuild } from '../rebuilds/request-rebuild.use-case.js';
-import { ResolveService } from '../resolve/resolve.service.js';
+import { MAX_BATCH_KEYS, ResolveService } from '../resolve/resolve.service.js';
 import { VersionsRepository } from '../versions/versions.repository.js';
 import { toGrpcFamily, toGrpcVersion } from './grpc-mappers.js';
 
@@ -34,6 +34,9 @@ const resolveRequest = z.object({
   family: familyName,
   channel: channelName.default('prod'),
   region,
+});
+const batchResolveRequest = z.object({
+  keys: z.array(resolveRequest).min(1).max(MAX_BATCH_KEYS),
 });
 const promoteRequest = z.object({
   family: familyName,
@@ -90,6 +93,38 @@ export class CatalogGrpcController {
   resolveImage(raw: { family: string; channel?: string; region: string }) {
     const request = parseGrpcRequest(resolveRequest, raw);
     return this.resolver.resolve(request.family, request.channel, request.region);
+  }
+
+  @GrpcMethod(SERVICE, 'BatchResolveImages')
+  async batchResolveImages(raw: {
+    keys?: Array<{ family: string; channel?: string; region: string }>;
+  }) {
+    // proto3 sends '' for an unset field: within each key too, so channel defaults to prod.
+    const keys = (raw.keys ?? []).map((key) =>
+      Object.fromEntries(Object.entries(key).filter(([, value]) => value !== '')),
+    );
+    const request = parseGrpcRequest(batchResolveRequest, { keys });
+    const results = await this.resolver.resolveMany(request.keys);
+    return {
+      results: results.map((r) =>
+        r.found
+          ? {
+              family: r.family,
+              channel: r.channel,
+              region: r.region,
+              found: true,
+              image: r.image,
+              detail: '',
+            }
+          : {
+              family: r.family,
+              channel: r.channel,
+              region: r.region,
+              found: false,
+              detail: r.detail,
+            },
+      ),
+    };
   }
 
   @GrpcMethod(SERVICE, 'ListFamilies')

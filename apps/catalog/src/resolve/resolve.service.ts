@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '@ami/observability';
@@ -14,7 +15,28 @@ export interface Resolved {
   state: 'available' | 'deprecated';
 }
 
-type CacheEntry = { ok: true; value: Resolved } | { ok: false; error: AppError };
+/** A found answer as it goes on the wire: the JSON body and its entity tag, made once per fill. */
+export interface ResolvedAnswer {
+  readonly value: Resolved;
+  readonly body: string;
+  readonly etag: string;
+}
+
+type CacheEntry = { ok: true; answer: ResolvedAnswer } | { ok: false; error: AppError };
+
+/** Keys per batch resolve, at most: one request stays one quick answer. */
+export const MAX_BATCH_KEYS = 500;
+
+/** One key of a batch resolve. */
+export interface ResolveKey {
+  family: string;
+  channel: string;
+  region: string;
+}
+
+/** One key's outcome in a batch: the image, or why there is none (the 404's detail). */
+export type BatchResolveResult = ResolveKey &
+  ({ found: true; image: Resolved } | { found: false; detail: string });
 
 /** Past this many cached answers the cache starts again from empty (memory bound). */
 const MAX_ENTRIES = 500_000;
@@ -70,10 +92,46 @@ export class ResolveService {
    * handlers answer without awaiting; a promise only on a miss.
    */
   resolve(family: string, channel: string, region: string): Resolved | Promise<Resolved> {
+    const answer = this.answer(family, channel, region);
+    return answer instanceof Promise ? answer.then((a) => a.value) : answer.value;
+  }
+
+  /** Like resolve, with the answer's JSON body and entity tag (HTTP answers with them). */
+  answer(
+    family: string,
+    channel: string,
+    region: string,
+  ): ResolvedAnswer | Promise<ResolvedAnswer> {
     const entry = this.cache.get(`${family}\u0000${channel}\u0000${region}`);
     if (!entry) return this.load(family, channel, region).then(unwrap);
     this.hits.inc();
     return unwrap(entry);
+  }
+
+  /**
+   * The cached answer when there is one, counted as a hit; undefined on a miss or a cached
+   * refusal, which the caller then serves through the full path (the same outcome, slower).
+   */
+  cachedAnswer(family: string, channel: string, region: string): ResolvedAnswer | undefined {
+    const entry = this.cache.get(`${family}\u0000${channel}\u0000${region}`);
+    if (entry === undefined || !entry.ok) return undefined;
+    this.hits.inc();
+    return entry.answer;
+  }
+
+  /** Many keys at once, in their order; a key with no launchable image is a not-found result. */
+  async resolveMany(keys: readonly ResolveKey[]): Promise<BatchResolveResult[]> {
+    return Promise.all(
+      keys.map(async ({ family, channel, region }): Promise<BatchResolveResult> => {
+        try {
+          const image = await this.resolve(family, channel, region);
+          return { family, channel, region, found: true, image };
+        } catch (error) {
+          if (!(error instanceof AppError) || error.kind !== 'not-found') throw error;
+          return { family, channel, region, found: false, detail: error.message };
+        }
+      }),
+    );
   }
 
   private async load(family: string, channel: string, region: string): Promise<CacheEntry> {
@@ -81,7 +139,7 @@ export class ResolveService {
     const generation = this.generation(family);
     let entry: CacheEntry;
     try {
-      entry = { ok: true, value: await readResolve(this.db, family, channel, region) };
+      entry = { ok: true, answer: answerOf(await readResolve(this.db, family, channel, region)) };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       entry = { ok: false, error };
@@ -125,7 +183,13 @@ export class ResolveService {
   }
 }
 
-function unwrap(entry: CacheEntry): Resolved {
+function unwrap(entry: CacheEntry): ResolvedAnswer {
   if (!entry.ok) throw entry.error;
-  return entry.value;
+  return entry.answer;
+}
+
+/** The body as Fastify would serialise the value, and a strong tag that changes with it. */
+export function answerOf(value: Resolved): ResolvedAnswer {
+  const body = JSON.stringify(value);
+  return { value, body, etag: `"${hash('sha256', body, 'base64url').slice(0, 22)}"` };
 }
