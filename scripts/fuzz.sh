@@ -11,7 +11,7 @@
 #   FUZZ_MAX_EXAMPLES=50 bash scripts/fuzz.sh   # ten times that, by hand
 #   FUZZ_SERVICES=builder bash scripts/fuzz.sh  # one service
 #
-# Each HTTP service joins FUZZ_SERVICES as it lands. schemathesis lives in its own virtualenv
+# FUZZ_SERVICES defaults to every HTTP service. schemathesis lives in its own virtualenv
 # under .stack/fuzz (pinned in infra/schemathesis/requirements.txt, reused across runs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,7 +23,7 @@ source scripts/lib/common.sh
 if ((by_hand)); then bash scripts/stack.sh infra >/dev/null; fi
 eval "$(bash scripts/stack.sh env)"
 
-: "${FUZZ_SERVICES:=catalog builder maintenance-scanner}"
+: "${FUZZ_SERVICES:=catalog builder replicator permissions maintenance-scanner}"
 : "${FUZZ_MAX_EXAMPLES:=5}"
 : "${FUZZ_SEED:=20261201}"
 : "${FUZZ_DIR:=$REPO_ROOT/.stack/fuzz}"
@@ -60,7 +60,8 @@ for app in $FUZZ_SERVICES; do
   [[ -f dist/apps/$app/src/main.js ]] || die "$app: dist/apps/$app/src/main.js missing (npm run build)"
   env -u DB_ADMIN_USER -u DB_ADMIN_PASSWORD NODE_ENV=test LOG_LEVEL=warn HTTP_PORT="$port" GRPC_PORT="$grpc" \
     DB_USER="$role" DB_PASSWORD="${!pw}" KAFKA_GROUP_ID="$app-fuzz-$run" KAFKA_NEW_GROUP_FROM_END=true \
-    BUILD_WORKER_ENABLED=false AWS_ENDPOINT_URL="$MOTO_URL" EC2_RATE_SCALE=1000 EC2_RETRY_MAX_ATTEMPTS=2 \
+    BUILD_WORKER_ENABLED=false COPY_WORKER_ENABLED=false TARGET_WORKER_ENABLED=false \
+    PERMISSIONS_WORKER_ENABLED=false AWS_ENDPOINT_URL="$MOTO_URL" EC2_RATE_SCALE=1000 EC2_RETRY_MAX_ATTEMPTS=2 \
     "$NODE" "dist/apps/$app/src/main.js" >"$FUZZ_DIR/$app.log" 2>&1 &
   pids+=($!)
   # Imports reach EC2: moto directly (no emulated throttling), our pacing and retries relaxed,
@@ -99,15 +100,45 @@ for app in $FUZZ_SERVICES; do
   cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
   summary+=("$app: ${ops#Tested: } operations, $cases")
 done
-# The fuzzed builder runs no workers: the builds the fuzzer requested would otherwise wait in the
-# test database for the next run's builders (tests, benchmarks) to pick up and spend EC2 on.
+# The fuzzed services run no workers (BUILD_, COPY_, TARGET_ and PERMISSIONS_WORKER_ENABLED=false):
+# what the fuzzer requested would otherwise wait in the test database for the next run's workers
+# (tests, benchmarks) to pick up and spend EC2 on. Withdraw it.
+source scripts/lib/pg.sh
+fuzz_sql() { # <service> <sql>
+  local pw="$(tr 'a-z-' 'A-Z_' <<<"$1")_DB_PASSWORD"
+  PGPASSWORD=${!pw} "$(pg_bin_dir)/psql" -qAt -v ON_ERROR_STOP=1 -h "$DB_HOST" -p "$DB_PORT" \
+    -U "${1//-/_}" -d "$DB_NAME" -c "$2" >/dev/null
+}
+started_at=$(date -u -d "@$run" +%Y-%m-%dT%H:%M:%SZ)
 if [[ " $FUZZ_SERVICES " == *" builder "* ]]; then
-  source scripts/lib/pg.sh
-  PGPASSWORD=$BUILDER_DB_PASSWORD "$(pg_bin_dir)/psql" -qAt -h "$DB_HOST" -p "$DB_PORT" -U builder \
-    -d "$DB_NAME" -c "UPDATE builder.builds SET state = 'cancelled', finished_at = now(),
+  fuzz_sql builder "UPDATE builder.builds SET state = 'cancelled', finished_at = now(),
       updated_at = now(), failure_reason = 'requested by the API fuzzer (its builder runs no workers)'
-      WHERE requested_by = 'fuzz' AND state IN ('queued', 'running')" >/dev/null ||
+      WHERE requested_by = 'fuzz' AND state IN ('queued', 'running')" ||
     say "could not cancel the builds the fuzzer left queued"
+fi
+if [[ " $FUZZ_SERVICES " == *" replicator "* ]]; then
+  # Copy jobs it queued (replications), and the failed targets its reconciles revived.
+  fuzz_sql replicator "UPDATE replicator.copy_jobs SET state = 'cancelled', finished_at = now(),
+      updated_at = now(), failure_reason = 'requested by the API fuzzer (its replicator runs no workers)'
+      WHERE state = 'queued' AND requested_by = 'fuzz'" ||
+    say "could not cancel the copy jobs the fuzzer left queued"
+  fuzz_sql replicator "UPDATE replicator.distribution_targets SET next_attempt_at = 'infinity'
+      WHERE state = 'failed' AND attempt = 1 AND next_attempt_at <> 'infinity'
+        AND updated_at >= '$started_at'" ||
+    say "could not set back the failed targets the fuzzer's reconciles revived"
+fi
+if [[ " $FUZZ_SERVICES " == *" permissions "* ]]; then
+  # Grants and revocations it recorded end; the passes it requested (reconciles) are withdrawn,
+  # except on the copies of families whose overrides it ended, which need one to undo them.
+  fuzz_sql permissions "WITH ended AS (UPDATE permissions.overrides SET ended_at = now(),
+        ended_by = 'fuzz', ended_reason = 'recorded by the API fuzzer'
+        WHERE requested_by = 'fuzz' AND ended_at IS NULL RETURNING family)
+      UPDATE permissions.copies SET request_generation = request_generation + 1,
+        request_reason = 'overrides of the API fuzzer ended', next_attempt_at = now(), updated_at = now()
+      WHERE family IN (SELECT family FROM ended) AND image_state <> 'deregistered'" &&
+    fuzz_sql permissions "UPDATE permissions.copies SET applied_generation = request_generation
+      WHERE request_generation > applied_generation AND request_reason LIKE '% by fuzz'" ||
+    say "could not withdraw what the fuzzer left queued in permissions"
 fi
 for line in "${summary[@]}"; do say "$line"; done
 exit $status

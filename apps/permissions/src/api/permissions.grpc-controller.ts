@@ -1,25 +1,25 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { actorFrom, RequireRole } from '@ami/auth';
-import { AppError, parsePageRequest, toPage } from '@ami/runtime';
+import { z } from 'zod';
+import { parseGrpcRequest, parsePageRequest, toPage } from '@ami/runtime';
 import { DriftRepository } from '../drift/drift.repository.js';
 import { ManualOverrides } from '../overrides/manual-overrides.use-case.js';
 import { RequestReconcile } from '../reconcile/request-reconcile.use-case.js';
 import type { StoredOverride } from '../sharing/family-sharing.repository.js';
 import { PermissionsView } from './permissions-view.js';
+import { DRIFT_CURSOR } from './permissions.http-controller.js';
+import { familyName, overrideBody, versionName } from './permissions.http-schemas.js';
 
 const SERVICE = 'PermissionsService';
 
-interface OverrideRequest {
-  family: string;
-  version?: string;
-  accounts?: string[];
-  organizationArns?: string[];
-  organizationalUnitArns?: string[];
-  public?: boolean;
-  expiresAt?: string;
-  reason: string;
-}
+/** The HTTP edge's schemas; proto3's '' and 0 (unset) become undefined first. */
+const scopeRequest = z.object({ family: familyName, version: versionName.optional() });
+const driftRequest = scopeRequest.extend({
+  limit: z.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});
+const overrideRequest = overrideBody.extend({ family: familyName });
 
 const toGrpcOverride = (o: StoredOverride) => ({
   id: o.id,
@@ -54,8 +54,9 @@ export class PermissionsGrpcController {
   ) {}
 
   @GrpcMethod(SERVICE, 'GetPermissions')
-  async getPermissions(request: { family: string; version?: string }) {
-    const v = await this.view.family(request.family, request.version || undefined);
+  async getPermissions(request: unknown) {
+    const { family, version } = parseGrpcRequest(scopeRequest, request);
+    const v = await this.view.family(family, version);
     return {
       family: v.family,
       specVersion: v.specVersion ?? 0,
@@ -86,17 +87,10 @@ export class PermissionsGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'ListDrift')
-  async listDrift(request: { family: string; version?: string; limit?: number; cursor?: string }) {
-    const page = parsePageRequest(request.limit || undefined, request.cursor);
-    if (page.after !== undefined && !/^\d+$/.test(page.after))
-      throw AppError.invalid('cursor is not valid', [
-        { path: 'cursor', message: 'not a cursor from this API' },
-      ]);
-    const result = toPage(
-      await this.drift.list(request.family, page, request.version || undefined),
-      page,
-      (d) => d.id,
-    );
+  async listDrift(request: unknown) {
+    const { family, version, limit, cursor } = parseGrpcRequest(driftRequest, request);
+    const page = parsePageRequest(limit, cursor, { key: DRIFT_CURSOR });
+    const result = toPage(await this.drift.list(family, page, version), page, (d) => d.id);
     return {
       items: result.items.map((d) => ({
         id: d.id,
@@ -114,40 +108,31 @@ export class PermissionsGrpcController {
 
   @GrpcMethod(SERVICE, 'RequestReconcile')
   @RequireRole('operator')
-  async requestReconcile(request: { family: string; version?: string }, metadata: object) {
-    const out = await this.reconcile.family(
-      request.family,
-      request.version || undefined,
-      actorFrom(metadata).name,
-    );
+  async requestReconcile(request: unknown, metadata: object) {
+    const { family, version } = parseGrpcRequest(scopeRequest, request);
+    const out = await this.reconcile.family(family, version, actorFrom(metadata).name);
     return { copies: out.copies };
   }
 
   @GrpcMethod(SERVICE, 'Grant')
   @RequireRole('admin')
-  grant(request: OverrideRequest, metadata: object) {
+  grant(request: unknown, metadata: object) {
     return this.override('grant', request, metadata);
   }
 
   @GrpcMethod(SERVICE, 'Revoke')
   @RequireRole('admin')
-  revoke(request: OverrideRequest, metadata: object) {
+  revoke(request: unknown, metadata: object) {
     return this.override('revoke', request, metadata);
   }
 
-  private async override(effect: 'grant' | 'revoke', r: OverrideRequest, metadata: object) {
-    if (!r.reason)
-      throw AppError.invalid('reason is required', [{ path: 'reason', message: 'required' }]);
+  private async override(effect: 'grant' | 'revoke', request: unknown, metadata: object) {
+    const r = parseGrpcRequest(overrideRequest, request);
     const stored = await this.overrides.add({
-      family: r.family,
-      effect,
-      version: r.version || undefined,
-      accounts: r.accounts,
-      organizationArns: r.organizationArns,
-      organizationalUnitArns: r.organizationalUnitArns,
+      ...r,
+      // proto3 cannot send an absent list or flag: empty lists and false are "none"
       public: r.public || undefined,
-      expiresAt: r.expiresAt || undefined,
-      reason: r.reason,
+      effect,
       actor: actorFrom(metadata).name,
     });
     return { overrides: stored.map(toGrpcOverride) };

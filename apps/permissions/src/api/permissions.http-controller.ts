@@ -10,29 +10,38 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
-import { AppError, parseInput, parsePageRequest, toPage } from '@ami/runtime';
+import { ApiAnswers, parsePageRequest, toPage } from '@ami/runtime';
 import { DriftRepository } from '../drift/drift.repository.js';
 import { ManualOverrides } from '../overrides/manual-overrides.use-case.js';
 import { RequestReconcile } from '../reconcile/request-reconcile.use-case.js';
 import { PermissionsView } from './permissions-view.js';
+import {
+  awsEventBody,
+  awsEventResult,
+  driftPage,
+  driftQuery,
+  familyParam,
+  familyPermissions,
+  familyReconcile,
+  overrideBody,
+  overrideIdParam,
+  overrideList,
+  overrideSchema,
+  reconcileAllResult,
+  reconcileBody,
+  versionParam,
+} from './permissions.http-schemas.js';
 
-const overrideBody = z
-  .object({
-    version: z.string().min(1).optional(),
-    accounts: z.array(z.string()).max(1000).optional(),
-    organizationArns: z.array(z.string()).max(25).optional(),
-    organizationalUnitArns: z.array(z.string()).max(25).optional(),
-    public: z.boolean().optional(),
-    expiresAt: z.string().optional(),
-    reason: z.string().min(1).max(500),
-  })
-  .strict();
-const reconcileBody = z
-  .object({ version: z.string().min(1).optional(), reason: z.string().min(1).max(500).optional() })
-  .strict();
+/** The key the drift history's cursor holds: the last drift record's id (a bigint). */
+export const DRIFT_CURSOR = /^\d{1,18}$/;
+
+const OVERRIDE_PROBLEMS = {
+  404: 'the family has no sharing spec here yet, or the version is not known',
+  409: 'the version is deregistered in every region',
+} as const;
 
 @ApiTags('permissions')
 @Controller('v1')
@@ -48,49 +57,63 @@ export class PermissionsHttpController {
   @ApiOperation({
     summary: "A family's desired and actual launch permissions per version and region",
   })
-  family(@Param('family') family: string) {
+  @ApiAnswers(
+    { description: 'the family’s permissions', schema: familyPermissions },
+    { 404: 'the family is not known here' },
+  )
+  family(@Param('family', familyParam) family: string) {
     return this.view.family(family);
   }
 
   @Get('families/:family/versions/:version/permissions')
   @ApiOperation({ summary: "A version's desired and actual launch permissions per region" })
-  version(@Param('family') family: string, @Param('version') version: string) {
+  @ApiAnswers(
+    { description: 'the version’s permissions', schema: familyPermissions },
+    { 404: 'the family or the version is not known here' },
+  )
+  version(
+    @Param('family', familyParam) family: string,
+    @Param('version', versionParam) version: string,
+  ) {
     return this.view.family(family, version);
   }
 
   @Get('families/:family/drift')
   @ApiOperation({ summary: 'Drift found on the family’s copies, newest first' })
+  @ApiAnswers({ description: 'a page of drift records', schema: driftPage })
   async driftHistory(
-    @Param('family') family: string,
-    @Query('version') version?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @Param('family', familyParam) family: string,
+    @Query({ schema: driftQuery }) query: z.output<typeof driftQuery>,
   ) {
-    const page = parsePageRequest(limit, cursor);
-    if (page.after !== undefined && !/^\d+$/.test(page.after))
-      throw AppError.invalid('cursor is not valid', [
-        { path: 'cursor', message: 'not a cursor from this API' },
-      ]);
-    return toPage(await this.drift.list(family, page, version), page, (d) => d.id);
+    const page = parsePageRequest(query.limit, query.cursor, { key: DRIFT_CURSOR });
+    return toPage(await this.drift.list(family, page, query.version), page, (d) => d.id);
   }
 
   @Post('families/:family/reconcile')
   @HttpCode(202)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Reconcile the family’s copies (or one version’s) now' })
+  @ApiAnswers(
+    { status: 202, description: 'the copies queued for a pass', schema: familyReconcile },
+    { 404: 'no managed copies of the family (or version)' },
+  )
   reconcileFamily(
-    @Param('family') family: string,
-    @Body() body: unknown,
+    @Param('family', familyParam) family: string,
+    @Body({ schema: reconcileBody }) body: z.output<typeof reconcileBody>,
     @CurrentActor() actor: Actor,
   ) {
-    const input = parseInput(reconcileBody, body);
-    return this.reconcile.family(family, input.version, actor.name);
+    return this.reconcile.family(family, body.version, actor.name);
   }
 
   @Post('reconcile')
   @HttpCode(202)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Reconcile every managed copy now' })
+  @ApiAnswers({
+    status: 202,
+    description: 'the copies queued for a pass',
+    schema: reconcileAllResult,
+  })
   reconcileAll(@CurrentActor() actor: Actor) {
     return this.reconcile.all(actor.name);
   }
@@ -102,7 +125,12 @@ export class PermissionsHttpController {
     summary:
       'An EventBridge event about an image (CloudTrail ModifyImageAttribute, AMI state change): reconcile it',
   })
-  awsEvent(@Body() body: unknown) {
+  @ApiAnswers({
+    status: 202,
+    description: 'the copies of the image queued',
+    schema: awsEventResult,
+  })
+  awsEvent(@Body({ schema: awsEventBody }) body: z.output<typeof awsEventBody>) {
     return this.reconcile.fromAwsEvent(body);
   }
 
@@ -112,13 +140,16 @@ export class PermissionsHttpController {
   @ApiOperation({
     summary: 'Grant launch permission by hand (optionally to one version, until an expiry)',
   })
-  grant(@Param('family') family: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
-    return this.overrides.add({
-      ...parseInput(overrideBody, body),
-      family,
-      effect: 'grant',
-      actor: actor.name,
-    });
+  @ApiAnswers(
+    { status: 201, description: 'the grants recorded, one per principal', schema: overrideList },
+    OVERRIDE_PROBLEMS,
+  )
+  grant(
+    @Param('family', familyParam) family: string,
+    @Body({ schema: overrideBody }) body: z.output<typeof overrideBody>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.overrides.add({ ...body, family, effect: 'grant', actor: actor.name });
   }
 
   @Post('families/:family/revocations')
@@ -127,23 +158,34 @@ export class PermissionsHttpController {
   @ApiOperation({
     summary: 'Revoke launch permission by hand, even from a principal the spec lists',
   })
-  revoke(@Param('family') family: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
-    return this.overrides.add({
-      ...parseInput(overrideBody, body),
-      family,
-      effect: 'revoke',
-      actor: actor.name,
-    });
+  @ApiAnswers(
+    {
+      status: 201,
+      description: 'the revocations recorded, one per principal',
+      schema: overrideList,
+    },
+    OVERRIDE_PROBLEMS,
+  )
+  revoke(
+    @Param('family', familyParam) family: string,
+    @Body({ schema: overrideBody }) body: z.output<typeof overrideBody>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.overrides.add({ ...body, family, effect: 'revoke', actor: actor.name });
   }
 
   @Delete('families/:family/overrides/:id')
   @RequireRole('admin')
   @ApiOperation({ summary: 'Withdraw a manual grant or revocation' })
-  withdraw(@Param('family') family: string, @Param('id') id: string, @CurrentActor() actor: Actor) {
-    if (!/^[0-9a-f-]{36}$/.test(id))
-      throw AppError.invalid('id must be a grant or revocation id', [
-        { path: 'id', message: 'not a uuid' },
-      ]);
+  @ApiAnswers(
+    { description: 'the grant or revocation, now ended', schema: overrideSchema },
+    { 404: 'no active grant or revocation with that id in the family' },
+  )
+  withdraw(
+    @Param('family', familyParam) family: string,
+    @Param('id', overrideIdParam) id: string,
+    @CurrentActor() actor: Actor,
+  ) {
     return this.overrides.withdraw(family, id, actor.name);
   }
 }

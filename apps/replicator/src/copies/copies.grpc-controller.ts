@@ -1,13 +1,20 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { actorFrom, RequireRole } from '@ami/auth';
-import { AppError, parsePageRequest, toPage } from '@ami/runtime';
+import { z } from 'zod';
+import { AppError, parseGrpcRequest, parsePageRequest, toPage } from '@ami/runtime';
 import type { CopyJob } from './copy-job.types.js';
 import { CopyCommands } from './copy-commands.use-case.js';
 import { CopyJobsRepository } from './copy-jobs.repository.js';
-import { checkState, cursorOf } from './copies.http-controller.js';
+import { COPY_CURSOR, cursorOf } from './copies.http-controller.js';
+import { copyIdSchema, listCopiesQuery, replicationBody } from './copies.http-schemas.js';
 
 const SERVICE = 'ReplicatorService';
+/** The HTTP edge's schemas; proto3's '' and 0 (unset) become undefined first. */
+const listRequest = listCopiesQuery.extend({
+  limit: z.number().int().min(1).max(500).optional(),
+});
+const idRequest = z.object({ id: copyIdSchema });
 
 function toGrpcJob(j: CopyJob) {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : '');
@@ -44,49 +51,39 @@ export class CopiesGrpcController {
   ) {}
 
   @GrpcMethod(SERVICE, 'ListCopyJobs')
-  async listCopyJobs(request: {
-    family?: string;
-    version?: string;
-    region?: string;
-    state?: string;
-    limit?: number;
-    cursor?: string;
-  }) {
-    checkState(request.state || undefined);
-    const page = parsePageRequest(request.limit || undefined, request.cursor);
-    const rows = await this.jobs.list(page, {
-      family: request.family || undefined,
-      version: request.version || undefined,
-      region: request.region || undefined,
-      state: request.state || undefined,
-    });
+  async listCopyJobs(request: unknown) {
+    const { limit, cursor, family, version, region, state } = parseGrpcRequest(
+      listRequest,
+      request,
+    );
+    const page = parsePageRequest(limit, cursor, { key: COPY_CURSOR });
+    const rows = await this.jobs.list(page, { family, version, region, state });
     const result = toPage(rows, page, cursorOf);
     return { items: result.items.map(toGrpcJob), nextCursor: result.nextCursor ?? '' };
   }
 
   @GrpcMethod(SERVICE, 'GetCopyJob')
-  async getCopyJob(request: { id: string }) {
-    const job = await this.jobs.get(request.id);
-    if (!job) throw AppError.notFound(`copy job ${request.id} not found`);
+  async getCopyJob(request: unknown) {
+    const { id } = parseGrpcRequest(idRequest, request);
+    const job = await this.jobs.get(id);
+    if (!job) throw AppError.notFound(`copy job ${id} not found`);
     return toGrpcJob(job);
   }
 
   @GrpcMethod(SERVICE, 'RetryCopyJob')
   @RequireRole('operator')
-  async retryCopyJob(request: { id: string }, metadata: object) {
-    return toGrpcJob(await this.commands.retry(request.id, actorFrom(metadata).name));
+  async retryCopyJob(request: unknown, metadata: object) {
+    const { id } = parseGrpcRequest(idRequest, request);
+    return toGrpcJob(await this.commands.retry(id, actorFrom(metadata).name));
   }
 
   @GrpcMethod(SERVICE, 'RequestReplication')
   @RequireRole('operator')
-  async requestReplication(request: { family: string; version: string }, metadata: object) {
-    if (!request.family || !request.version)
-      throw AppError.invalid('family and version are required', [
-        { path: request.family ? 'version' : 'family', message: 'required' },
-      ]);
+  async requestReplication(request: unknown, metadata: object) {
+    const { family, version } = parseGrpcRequest(replicationBody, request);
     const outcome = await this.commands.requestReplication({
-      family: request.family,
-      version: request.version,
+      family,
+      version,
       actor: actorFrom(metadata).name,
     });
     return {

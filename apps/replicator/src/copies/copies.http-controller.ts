@@ -1,28 +1,24 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CurrentActor, RequireRole } from '@ami/auth';
 import type { Actor } from '@ami/auth';
-import { AppError, parseInput, parsePageRequest, toPage } from '@ami/runtime';
-import { COPY_STATES, copyJobView, type CopyJob } from './copy-job.types.js';
+import { ApiAnswers, AppError, parsePageRequest, TIME_KEY, toPage } from '@ami/runtime';
+import { copyJobView, type CopyJob } from './copy-job.types.js';
 import { CopyCommands } from './copy-commands.use-case.js';
 import { CopyJobsRepository } from './copy-jobs.repository.js';
-
-const replicationBody = z
-  .object({
-    family: z.string().min(1),
-    version: z.string().regex(/^\d{4}\.\d{2}\.\d{2}-i?\d+$/, 'must look like 2026.11.27-1'),
-  })
-  .strict();
+import {
+  copyIdParam,
+  copyJobSchema,
+  copyJobsPage,
+  listCopiesQuery,
+  replicationBody,
+  replicationOutcome,
+} from './copies.http-schemas.js';
 
 export const cursorOf = (j: CopyJob) => `${new Date(j.createdAt).toISOString()}|${j.id}`;
-
-export function checkState(state: string | undefined): void {
-  if (state && !(COPY_STATES as string[]).includes(state))
-    throw AppError.invalid(`state must be one of ${COPY_STATES.join(', ')}`, [
-      { path: 'state', message: 'unknown state' },
-    ]);
-}
+/** The key cursorOf writes: `<created_at ISO>|<job id>`. */
+export const COPY_CURSOR = TIME_KEY('[0-9a-f-]{36}');
 
 @ApiTags('copies')
 @Controller('v1')
@@ -34,16 +30,10 @@ export class CopiesHttpController {
 
   @Get('copies')
   @ApiOperation({ summary: 'Copy jobs, newest first (filter by family, version, region, state)' })
-  async list(
-    @Query('family') family?: string,
-    @Query('version') version?: string,
-    @Query('region') region?: string,
-    @Query('state') state?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-  ) {
-    checkState(state);
-    const page = parsePageRequest(limit, cursor);
+  @ApiAnswers({ description: 'a page of copy jobs', schema: copyJobsPage })
+  async list(@Query({ schema: listCopiesQuery }) query: z.output<typeof listCopiesQuery>) {
+    const page = parsePageRequest(query.limit, query.cursor, { key: COPY_CURSOR });
+    const { family, version, region, state } = query;
     const result = toPage(
       await this.jobs.list(page, { family, version, region, state }),
       page,
@@ -54,7 +44,8 @@ export class CopiesHttpController {
 
   @Get('copies/:id')
   @ApiOperation({ summary: 'One copy job: source, destination, state, copy and snapshots' })
-  async get(@Param('id') id: string) {
+  @ApiAnswers({ description: 'the copy job', schema: copyJobSchema }, { 404: 'no such copy job' })
+  async get(@Param('id', copyIdParam) id: string) {
     const job = await this.jobs.get(id);
     if (!job) throw AppError.notFound(`copy job ${id} not found`);
     return copyJobView(job);
@@ -64,7 +55,14 @@ export class CopiesHttpController {
   @HttpCode(202)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Queue a failed or cancelled copy job again' })
-  async retry(@Param('id') id: string, @CurrentActor() actor: Actor) {
+  @ApiAnswers(
+    { status: 202, description: 'queued again', schema: copyJobSchema },
+    {
+      404: 'no such copy job',
+      409: "the job is not failed or cancelled, or its region left the family's distribution",
+    },
+  )
+  async retry(@Param('id', copyIdParam) id: string, @CurrentActor() actor: Actor) {
     return copyJobView(await this.commands.retry(id, actor.name));
   }
 
@@ -74,11 +72,22 @@ export class CopiesHttpController {
   @ApiOperation({
     summary: 'Copy a version to every region of its distribution that lacks a copy',
   })
-  async replicate(@Body() body: unknown, @CurrentActor() actor: Actor) {
-    const outcome = await this.commands.requestReplication({
-      ...parseInput(replicationBody, body),
-      actor: actor.name,
-    });
+  @ApiAnswers(
+    {
+      status: 202,
+      description: 'the jobs queued and those that existed',
+      schema: replicationOutcome,
+    },
+    {
+      404: 'the version is unknown to the replicator (not built or imported)',
+      412: 'the family has no distribution yet',
+    },
+  )
+  async replicate(
+    @Body({ schema: replicationBody }) body: z.output<typeof replicationBody>,
+    @CurrentActor() actor: Actor,
+  ) {
+    const outcome = await this.commands.requestReplication({ ...body, actor: actor.name });
     return {
       family: outcome.family,
       version: outcome.version,
