@@ -1,0 +1,74 @@
+// The event benchmark's consumer, in a process of its own as a service's consumer is deployed:
+// the platform's KafkaEventServer (edge validation, inbox, one transaction per run of messages)
+// applying ami.platform.probe events of one bench run into <schema>.effects. Built code (dist/),
+// so `npm run build` first.
+//   node bench/event-consumer.mjs <schema> <group id> <run id>
+// stdout: "ready", then lines "<event id> <epoch ms with fractions>" for every event applied
+// (after its transaction committed), flushed every few milliseconds.
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { PLATFORM_PROBE, Topics } from '../dist/libs/contracts/src/index.js';
+import { createKafka, KafkaEventServer } from '../dist/libs/messaging/src/index.js';
+import { testEnv, testKafka, testKafkaConnection } from '../dist/libs/testing/src/index.js';
+
+const [schema, groupId, runId] = process.argv.slice(2);
+const { db } = testEnv();
+const dataSource = new DataSource({
+  type: 'postgres',
+  host: db.host,
+  port: db.port,
+  database: db.database,
+  username: db.adminUser,
+  password: db.adminPassword,
+  schema,
+  extra: { max: 10 },
+});
+await dataSource.initialize();
+
+let pending = [];
+const flush = () => {
+  if (pending.length) process.stdout.write(pending.join(''));
+  pending = [];
+};
+const flusher = setInterval(flush, 5);
+const mine = new Set();
+const server = new KafkaEventServer({
+  kafka: createKafka(testKafkaConnection('bench-consumer')),
+  groupId,
+  dataSource,
+  schema,
+  logger: pino({ level: 'silent' }),
+  retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 100 },
+  maxMessageBytes: 900_000,
+  // Called after the inbox transaction committed: the effect is durable from here.
+  onOutcome: (_topic, outcome, eventId) => {
+    if (outcome === 'processed' && eventId && mine.delete(eventId))
+      pending.push(`${eventId} ${performance.timeOrigin + performance.now()}\n`);
+  },
+});
+server.addHandler(
+  PLATFORM_PROBE,
+  async (event, ctx) => {
+    if (!event.data.probeId.startsWith(`${runId}/`)) return;
+    await ctx.tx.query(`INSERT INTO "${schema}".effects (event_id) VALUES ($1)`, [event.id]);
+    mine.add(event.id);
+  },
+  true,
+);
+// Start the new group at the topic's end: the bench measures its own events, not history.
+const admin = testKafka('bench-admin').admin();
+await admin.connect();
+await admin.resetOffsets({ groupId, topic: Topics.Diagnostics, earliest: false });
+await admin.disconnect();
+await new Promise((resolve, reject) => server.listen((e) => (e ? reject(e) : resolve())));
+process.stdout.write('ready\n');
+
+const stop = async () => {
+  await server.close();
+  flush();
+  clearInterval(flusher);
+  await dataSource.destroy();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
