@@ -89,15 +89,17 @@ describe.each(policies)('%s is least privilege', (_file, policy) => {
       const onPlatformResources = resourcesOf(s).some((r) =>
         /:(image|snapshot|instance|volume)\//.test(r),
       );
+      // RunInstances reads a source image of anyone's and makes the instance's volumes with
+      // it; only the instance itself must carry the build's tag
       const runsFromAnySource =
         actionsOf(s).includes('ec2:RunInstances') &&
-        !resourcesOf(s).some((r) => /:(instance|volume)\//.test(r));
+        !resourcesOf(s).some((r) => /:instance\//.test(r));
       if (changes.length === 0 || !onPlatformResources || runsFromAnySource) continue;
       const keys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
       expect({ sid: s.Sid, keys }).toEqual({
         sid: s.Sid,
         keys: expect.arrayContaining([
-          expect.stringMatching(/^(aws:ResourceTag|aws:RequestTag|ec2:CreateAction)/),
+          expect.stringMatching(/^(aws:ResourceTag|aws:RequestTag|ec2:CreateAction|ec2:Owner)/),
         ]),
       });
     }
