@@ -29,7 +29,7 @@ if [[ $infra == containers ]]; then
   containers_env="$STACK_DIR/containers.env" containers_log="$STACK_DIR/test-containers.log"
   rm -f "$containers_env"
   echo "[test] test containers: postgres :$DB_PORT, kafka :$KAFKA_PORT, moto :$MOTO_PORT, proxy :$FIDELITY_PORT (log: $containers_log)"
-  "$NODE_BIN" dist/tools/cli/test-infra.js start --env-file "$containers_env" >"$containers_log" 2>&1 &
+  "$NODE_BIN" dist/tools/cli/test-infra.js start --write-env "$containers_env" >"$containers_log" 2>&1 &
   containers_pid=$!
   # the containers live as long as that process (testcontainers' reaper removes them after it)
   trap 'kill "$containers_pid" 2>/dev/null; wait "$containers_pid" 2>/dev/null || true' EXIT

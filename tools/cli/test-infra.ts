@@ -11,7 +11,7 @@ import { endpointEnv, testInfraDefinitions } from '../test-infra/test-containers
  * scripts/test.sh's infrastructure step, run with the test stack's environment
  * (scripts/lib/test-stack.sh + defaults.sh):
  *   test-infra choose                  prints "scripts" or "containers"; the reason on stderr
- *   test-infra start --env-file <f>    starts the containers, writes `export` lines for their
+ *   test-infra start --write-env <f>    starts the containers, writes `export` lines for their
  *                                      endpoints to <f>, and keeps them until SIGTERM
  */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -81,8 +81,12 @@ async function start(envFile: string): Promise<void> {
 
 const [command, flag, value] = process.argv.slice(2);
 if (command === 'choose') await choose();
-else if (command === 'start' && flag === '--env-file' && value) await start(value);
+else if (command === 'start' && flag === '--write-env' && value)
+  await start(value).catch((error: Error) => {
+    console.error(`[test-infra] could not start the test containers: ${error.message}`);
+    process.exit(1);
+  });
 else {
-  console.error('usage: test-infra choose | test-infra start --env-file <path>');
+  console.error('usage: test-infra choose | test-infra start --write-env <path>');
   process.exit(2);
 }
