@@ -112,7 +112,10 @@ describe('amictl against the running platform', () => {
     ]);
     expect(rebuilt.stderr).toBe('');
     expect(rebuilt.code).toBe(0);
-    expect(rebuilt.stdout).toMatch(/running\s+launch-instance/);
+    // a line for each step the watch saw (how many depends on how fast the build goes)
+    expect(rebuilt.stdout).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}(queued|running) +[a-z-]+$/m,
+    );
     const done = /build \S+ succeeded: \S+ (\S+) is (ami-[0-9a-f]+)/.exec(rebuilt.stdout);
     expect(done).not.toBeNull();
     [, version, imageId] = done!;
@@ -170,6 +173,31 @@ describe('amictl against the running platform', () => {
     );
     const channels = await amictl(['channel', 'list', family]);
     expect(channels.stdout).toMatch(new RegExp(`^prod\\s+${version}\\s+no`, 'm'));
+  });
+
+  it("reads the family's audit trail in order: spec, rebuild, promotion by the operator", async () => {
+    const promotedLine = new RegExp(
+      `ctl-operator {2}channel\\.promoted {2}${family} prod ${version}.*\\(ship it\\)`,
+    );
+    let lines: string[] = [];
+    // the audit entry reaches Kafka through the catalog's outbox, a moment after the answer
+    await eventually(
+      async () => {
+        const audit = await amictl(['audit', family, '--limit', '50']);
+        lines = audit.stdout.trimEnd().split('\n');
+        return audit.code === 0 && lines.some((l) => promotedLine.test(l));
+      },
+      30_000,
+      () => `the promotion on the audit stream, in:\n${lines.join('\n')}`,
+    );
+    expect(lines.every((l) => l.includes(` ${family}`))).toBe(true);
+    const at = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
+    const applied = at(/ctl-operator {2}family-spec\.applied/);
+    expect(applied).toBeGreaterThanOrEqual(0);
+    expect(at(/ctl-operator {2}rebuild\.requested/)).toBeGreaterThan(applied);
+    expect(at(promotedLine)).toBeGreaterThan(at(/ctl-operator {2}rebuild\.requested/));
+    const last = JSON.parse((await amictl(['audit', family, '--limit', '1', '--json'])).stdout);
+    expect(last).toMatchObject({ family, source: expect.stringMatching(/^\/ami\//) });
   });
 
   it('shows the launch permissions the spec asks for on each copy', async () => {

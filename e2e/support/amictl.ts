@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_AUTH_SECRET, type ServiceProcess } from '@ami/testing';
+import { LOCAL_AUTH_SECRET, testEnv, type ServiceProcess } from '@ami/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,7 +17,8 @@ export type Amictl = (
 
 /**
  * Runs the built amictl (dist/tools/amictl/main.js) as an operator would, pointed at the
- * given service processes through <SERVICE>_URL, minting its tokens from AUTH_JWT_SECRET.
+ * given service processes through <SERVICE>_URL, minting its tokens from AUTH_JWT_SECRET, and
+ * reading the audit stream from the test stack's Kafka as ami-ops.
  */
 export function amictlFor(services: ServiceProcess[], subject: string): Amictl {
   const urls = Object.fromEntries(
@@ -31,6 +32,8 @@ export function amictlFor(services: ServiceProcess[], subject: string): Amictl {
           PATH: process.env.PATH,
           AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
           AMI_USER: subject,
+          KAFKA_BROKERS: testEnv().kafkaBrokers.join(','),
+          KAFKA_OPS_PASSWORD: testEnv().kafkaPassword('ami-ops'),
           ...urls,
           ...env,
         },

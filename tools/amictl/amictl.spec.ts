@@ -3,6 +3,8 @@ import { Credentials } from './credentials.js';
 import { serviceUrl } from './endpoints.js';
 import { CliError, UsageError } from './errors.js';
 import { describeFindings } from './commands/maintenance.js';
+import { auditLine } from './commands/audit.js';
+import { parseEntry } from './audit-reader.js';
 import { validateSpecText } from './commands/families.js';
 import { table } from './output.js';
 import { runAmictl } from './program.js';
@@ -93,6 +95,30 @@ describe('amictl', () => {
         sourceMoved: { from: 'ami-1', to: 'ami-2' },
       }),
     ).toBe('stale (31.0 > 30 days); source moved to ami-2');
+  });
+
+  it('prints an audit record as one line: when, who, what, to which image, how it ended', () => {
+    const event = {
+      specversion: '1.0',
+      id: 'e1',
+      source: '/ami/catalog',
+      type: 'ami.audit.recorded',
+      time: '2026-12-04T14:38:31.120Z',
+      data: {
+        actor: 'alice',
+        action: 'channel.promote-refused',
+        subject: { family: 'web-base', channel: 'prod', version: '2026.12.04-1' },
+        before: null,
+        after: null,
+        outcome: 'rejected',
+        reason: 'channel prod is protected',
+      },
+    };
+    const entry = parseEntry(JSON.stringify(event), 'web-base');
+    expect(auditLine(entry!)).toBe(
+      '2026-12-04 14:38:31Z  alice  channel.promote-refused  web-base prod 2026.12.04-1  rejected  (channel prod is protected)',
+    );
+    expect(parseEntry('not json', 'web-base')).toBeNull();
   });
 
   it('exits 2 on bad usage, naming what was wrong, without calling any service', async () => {

@@ -30,7 +30,7 @@ export class ApiClient {
   readonly credentials: Credentials;
 
   constructor(
-    private readonly env: Env = process.env,
+    readonly env: Env = process.env,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
     this.credentials = new Credentials(env);

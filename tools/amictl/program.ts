@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client.js';
 import { Cli } from './cli.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBuilds } from './commands/builds.js';
 import { registerChannels } from './commands/channels.js';
 import { registerCopies } from './commands/copies.js';
@@ -59,6 +60,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
     registerSharing,
     registerMaintenance,
     registerRetention,
+    registerAudit,
   ])
     register(program, context);
   exitOverrideEverywhere(program);
