@@ -10,6 +10,12 @@
 #   bash scripts/fuzz.sh                        # CI budget (FUZZ_MAX_EXAMPLES=5)
 #   FUZZ_MAX_EXAMPLES=50 bash scripts/fuzz.sh   # ten times that, by hand
 #   FUZZ_SERVICES=builder bash scripts/fuzz.sh  # one service
+#   FUZZ_GRPC=0 bash scripts/fuzz.sh            # HTTP only
+#
+# Then the gRPC fuzzer (tools/grpc-fuzz, from dist) sends FUZZ_GRPC_CASES generated requests to
+# every unary RPC of each service's .proto (edge values, random bytes, no or an invalid token)
+# and fails on INTERNAL/UNKNOWN, on anything but UNAUTHENTICATED without a valid token, and on
+# errors without a message. Same seed, same requests.
 #
 # FUZZ_SERVICES defaults to every HTTP service. schemathesis lives in its own virtualenv
 # under .stack/fuzz (pinned in infra/schemathesis/requirements.txt, reused across runs).
@@ -26,6 +32,8 @@ eval "$(bash scripts/stack.sh env)"
 : "${FUZZ_SERVICES:=catalog builder replicator permissions maintenance-scanner}"
 : "${FUZZ_MAX_EXAMPLES:=5}"
 : "${FUZZ_SEED:=20261201}"
+: "${FUZZ_GRPC:=1}"
+: "${FUZZ_GRPC_CASES:=25}"
 : "${FUZZ_DIR:=$REPO_ROOT/.stack/fuzz}"
 FUZZ_VENV="$FUZZ_DIR/venv"
 FUZZ_REQS="$REPO_ROOT/infra/schemathesis/requirements.txt"
@@ -53,7 +61,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; w
 trap cleanup EXIT
 
 run=$(date +%s)
-declare -A URL
+declare -A URL GRPC
 for app in $FUZZ_SERVICES; do
   role=${app//-/_}; pw="$(tr 'a-z' 'A-Z' <<<"$role")_DB_PASSWORD"
   port=$(free_port); grpc=$(free_port)
@@ -67,6 +75,7 @@ for app in $FUZZ_SERVICES; do
   # Imports reach EC2: moto directly (no emulated throttling), our pacing and retries relaxed,
   # so that hundreds of fuzzed imports in a row do not wait on rate limits.
   URL[$app]="http://127.0.0.1:$port"
+  GRPC[$app]="127.0.0.1:$grpc"
 done
 for app in $FUZZ_SERVICES; do
   wait_for 120 "$app ready" http_ok "${URL[$app]}/health/ready" ||
@@ -100,6 +109,27 @@ for app in $FUZZ_SERVICES; do
   cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
   summary+=("$app: ${ops#Tested: } operations, $cases")
 done
+if [[ $FUZZ_GRPC != 0 ]]; then
+  [[ -f dist/tools/grpc-fuzz/main.js ]] || die "dist/tools/grpc-fuzz/main.js missing (npm run build)"
+  say "gRPC: $FUZZ_GRPC_CASES cases per RPC (seed $FUZZ_SEED)"
+  targets=()
+  for app in $FUZZ_SERVICES; do targets+=(--target "$app=${GRPC[$app]}"); done
+  expired=$("$NODE" dist/tools/cli/mint-token.js --role admin --sub fuzz --expires=-60) || expired=""
+  set +e
+  GRPC_FUZZ_TOKEN=$token "$NODE" dist/tools/grpc-fuzz/main.js "${targets[@]}" --cases "$FUZZ_GRPC_CASES" \
+    --seed "$FUZZ_SEED" ${expired:+--expired-token "$expired"} --report "$FUZZ_DIR/grpc-report.json" >"$FUZZ_DIR/grpc.out" 2>&1
+  rc=$?
+  set -e
+  { grep -v '^\[grpc-fuzz\] ' "$FUZZ_DIR/grpc.out" || true; } | tail -n 60 | sed 's/^/[fuzz grpc] /'
+  if ((rc != 0)); then
+    status=1
+    for app in $FUZZ_SERVICES; do
+      grep -E '"level":(50|60)' "$FUZZ_DIR/$app.log" | tail -n 3 | cut -c1-2000 | sed "s/^/[fuzz $app log] /" || true
+    done
+    say "gRPC: FAILED (full output: $FUZZ_DIR/grpc.out, report: $FUZZ_DIR/grpc-report.json)"
+  fi
+  while IFS= read -r line; do summary+=("gRPC ${line#\[grpc-fuzz\] }"); done < <(grep '^\[grpc-fuzz\] ' "$FUZZ_DIR/grpc.out" || true)
+fi
 # The fuzzed services run no workers (BUILD_, COPY_, TARGET_ and PERMISSIONS_WORKER_ENABLED=false):
 # what the fuzzer requested would otherwise wait in the test database for the next run's workers
 # (tests, benchmarks) to pick up and spend EC2 on. Withdraw it.
