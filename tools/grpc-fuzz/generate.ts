@@ -181,7 +181,9 @@ export class MessageGenerator {
 
   private string(name: string, random: Random, shape: Shape): string {
     const shaped = SHAPED.find(([pattern]) => pattern.test(name))?.[1];
-    if (shape === 'shaped' && shaped && random.chance(0.75)) return random.pick(shaped);
+    // shaped: mostly values the domain accepts, so that requests get past validation
+    if (shape === 'shaped' && shaped && random.chance(0.9)) return random.pick(shaped);
+    if (shape === 'shaped' && !shaped && random.chance(0.6)) return random.pick(['fuzz', 'x-1']);
     if (random.chance(0.15)) return this.randomText(random);
     return random.pick(EDGE_STRINGS);
   }

@@ -170,13 +170,21 @@ const shapeOf = (message: string) =>
     .replace(/\d+/g, 'N')
     .slice(0, 200);
 
-/** The fully qualified name under which the package definition holds a message type. */
-function typeNameOf(definition: protoLoader.PackageDefinition, type: unknown): string {
-  const wanted = (type as { type?: unknown }).type;
-  const found = Object.entries(definition).find(
-    ([, entry]) => (entry as { type?: unknown }).type === wanted,
+/**
+ * The fully qualified name under which the package definition holds an RPC's request type (the
+ * method's copy of the descriptor is not the same object): same name, the service's package first.
+ */
+function typeNameOf(
+  definition: protoLoader.PackageDefinition,
+  rpcPath: string,
+  type: unknown,
+): string {
+  const name = (type as { type?: { name?: string } }).type?.name ?? '';
+  const servicePackage = rpcPath.split('/')[1]!.replace(/\.[^.]+$/, '');
+  const candidates = Object.keys(definition).filter(
+    (key) => key === name || key.endsWith(`.${name}`),
   );
-  return found?.[0] ?? '';
+  return candidates.find((key) => key === `${servicePackage}.${name}`) ?? candidates[0] ?? '';
 }
 
 function call(
@@ -242,7 +250,7 @@ async function fuzzService(service: string, address: string): Promise<ServiceTot
   for (const rpc of rpcs) {
     totals.rpcs++;
     const random = new Random(hash(`${SEED}:${service}:${rpc.path}`));
-    const requestType = typeNameOf(definition, rpc.method.requestType);
+    const requestType = typeNameOf(definition, rpc.path, rpc.method.requestType);
     for (let index = 0; index < CASES; index++) {
       // every case draws from the generator, replayed or not, so --case N sends what case N sent
       const kind = kindOf(index, random);
