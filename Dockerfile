@@ -1,4 +1,4 @@
-# One image for the five services and the tools; docker-compose.yml picks the entry point.
+# One image for the five services, the console and the tools; docker-compose.yml picks the entry point.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,6 +16,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY libs/contracts/proto libs/contracts/proto
+# The console's page and modules are served as files (preact and htm from node_modules).
+COPY apps/console/public apps/console/public
 USER node
 # e.g. dist/apps/catalog/src/main.js
 CMD ["node", "dist/apps/catalog/src/main.js"]

@@ -1,8 +1,8 @@
-import { ServiceProcess, startServiceProcess, waitReady } from '@ami/testing';
+import { ServiceProcess, startServiceProcess, testEnv, uniqueName, waitReady } from '@ami/testing';
 
 const SERVICES = ['catalog', 'builder', 'replicator', 'permissions', 'maintenance-scanner'];
 
-describe('the five services boot as processes against the real infrastructure', () => {
+describe('the five services and the console boot as processes against the real infrastructure', () => {
   const running: ServiceProcess[] = [];
   afterAll(async () => {
     await Promise.all(running.map((s) => s.stop()));
@@ -22,6 +22,25 @@ describe('the five services boot as processes against the real infrastructure', 
       expect(metrics.headers.get('content-type')).toContain('text/plain');
       expect(await metrics.text()).toMatch(/^# HELP process_cpu_user_seconds_total/m);
     }
+  });
+
+  it('the console serves liveness, readiness (its audit feed joined the bus as ami-ops) and metrics', async () => {
+    const consoleApp = await startServiceProcess('console', {
+      KAFKA_SASL_USERNAME: 'ami-ops',
+      KAFKA_SASL_PASSWORD: testEnv().kafkaPassword('ami-ops'),
+      KAFKA_GROUP_ID: uniqueName('ami-ops-console-boot'),
+    });
+    running.push(consoleApp);
+    await waitReady(consoleApp);
+    const ready = await (await fetch(`${consoleApp.url}/health/ready`)).json();
+    expect(ready).toEqual({
+      status: 'ok',
+      checks: { kafka: expect.objectContaining({ status: 'up' }) },
+    });
+    expect((await fetch(`${consoleApp.url}/health/live`)).status).toBe(200);
+    expect(await (await fetch(`${consoleApp.url}/metrics`)).text()).toMatch(
+      /^# HELP ami_console_audit_clients/m,
+    );
   });
 
   it('refuses to start with a bad configuration, naming each variable', async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack: PostgreSQL, Kafka (KRaft), moto + the fidelity proxy, and the
-# five services. State lives in $STACK_DIR (default .stack/, git-ignored).
+# five services and the console. State lives in $STACK_DIR (default .stack/, git-ignored).
 #
 #   scripts/stack.sh [up]        everything: infra, npm ci/build/migrate, services, demo
 #   scripts/stack.sh infra       postgres, kafka, moto, fidelity proxy only
@@ -40,7 +40,7 @@ preflight_ports() {
   [[ $STACK_SKIP_PROXY == 1 ]] || vars+=(FIDELITY_PORT)
   if [[ $with_services == 1 ]]; then
     vars+=(CATALOG_HTTP_PORT BUILDER_HTTP_PORT REPLICATOR_HTTP_PORT PERMISSIONS_HTTP_PORT
-      MAINTENANCE_SCANNER_HTTP_PORT CATALOG_GRPC_PORT BUILDER_GRPC_PORT)
+      MAINTENANCE_SCANNER_HTTP_PORT CONSOLE_HTTP_PORT CATALOG_GRPC_PORT BUILDER_GRPC_PORT)
   fi
   local pairs=(); for v in "${vars[@]}"; do pairs+=("$v=${!v}"); done
   check_distinct "${pairs[@]}"

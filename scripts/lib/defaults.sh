@@ -65,13 +65,13 @@ export MOTO_HOST MOTO_PORT MOTO_URL FIDELITY_HOST FIDELITY_PORT FIDELITY_URL STA
 
 # --- services -------------------------------------------------------------
 : "${CATALOG_HTTP_PORT:=3001}" "${BUILDER_HTTP_PORT:=3002}" "${REPLICATOR_HTTP_PORT:=3003}"
-: "${PERMISSIONS_HTTP_PORT:=3004}" "${MAINTENANCE_SCANNER_HTTP_PORT:=3005}"
+: "${PERMISSIONS_HTTP_PORT:=3004}" "${MAINTENANCE_SCANNER_HTTP_PORT:=3005}" "${CONSOLE_HTTP_PORT:=3000}"
 : "${CATALOG_GRPC_PORT:=50051}" "${BUILDER_GRPC_PORT:=50052}" "${LOG_LEVEL:=info}"
 export CATALOG_HTTP_PORT BUILDER_HTTP_PORT REPLICATOR_HTTP_PORT PERMISSIONS_HTTP_PORT \
-  MAINTENANCE_SCANNER_HTTP_PORT CATALOG_GRPC_PORT BUILDER_GRPC_PORT LOG_LEVEL
-# app:role (role = DB user; its password is ${ROLE^^}_DB_PASSWORD)
+  MAINTENANCE_SCANNER_HTTP_PORT CONSOLE_HTTP_PORT CATALOG_GRPC_PORT BUILDER_GRPC_PORT LOG_LEVEL
+# app:role (role = DB user; its password is ${ROLE^^}_DB_PASSWORD; "-": no database, the console)
 # shellcheck disable=SC2034 # used by services.sh
-STACK_SERVICES="catalog:catalog builder:builder replicator:replicator permissions:permissions maintenance-scanner:maintenance_scanner"
+STACK_SERVICES="catalog:catalog builder:builder replicator:replicator permissions:permissions maintenance-scanner:maintenance_scanner console:-"
 
 # --- API authentication (local only: a shared HS256 secret; production sets its own,
 # or AUTH_JWKS_URL / AUTH_JWT_PUBLIC_KEY). `npm run token -- --role admin --sub you` mints one.

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Node toolchain steps (npm ci, build, migrate, demo) and the five Nest services.
+# Node toolchain steps (npm ci, build, migrate, demo), the five Nest services and the console.
 
 # npm ci when node_modules is missing or older than package-lock.json.
 ensure_node_modules() {
@@ -37,6 +37,12 @@ svc_vars() {
   HTTP=${!h} GRPC=${!g:-}
 }
 svc_match() { echo "dist/apps/$1/src/main.js"; }
+# svc_bus <app>: sets BUS_USER and BUS_PW_VAR, the app's own bus principal and its password's
+# variable. The console reads the audit topic as ops (ami-ops), the services as themselves.
+svc_bus() {
+  if [[ $1 == console ]]; then BUS_USER=ami-ops BUS_PW_VAR=KAFKA_OPS_PASSWORD
+  else BUS_USER="ami-$1" BUS_PW_VAR="KAFKA_$(tr 'a-z-' 'A-Z_' <<<"$1")_PASSWORD"; fi
+}
 svc_healthy() { http_ok "http://127.0.0.1:$1/health/ready"; }
 
 services_check_ports() {
@@ -61,18 +67,20 @@ services_start() {
     main="$REPO_ROOT/$(svc_match "$app")"
     [[ -f $main ]] || die "$app: $main does not exist (did npm run build compile apps/$app?)"
     pw="$(tr 'a-z' 'A-Z' <<<"$role")_DB_PASSWORD"
-    local kpw="KAFKA_${PREFIX}_PASSWORD"
-    local grpc_env=()
+    svc_bus "$app"
+    local grpc_env=() db_env=()
     [[ -z $GRPC ]] || grpc_env=(GRPC_PORT="$GRPC")
+    # The console has no database (role "-"): it reads through the services' APIs.
+    [[ $role == - ]] || db_env=(DB_HOST="$DB_HOST" DB_PORT="$DB_PORT" DB_NAME="$DB_NAME" DB_USER="$role" DB_PASSWORD="${!pw}")
     log "$app: starting (http $HTTP${GRPC:+, grpc $GRPC})"
     # The admin credentials stay with the migrate tool; a service gets its own role only, and
     # on the bus its own principal only (no other principal's password in its environment).
     local unset_kafka=() v
     for v in $(compgen -v KAFKA_ | grep '_PASSWORD$'); do unset_kafka+=(-u "$v"); done
     (cd "$REPO_ROOT" && start_bg "$app" env -u DB_ADMIN_USER -u DB_ADMIN_PASSWORD "${unset_kafka[@]}" HTTP_PORT="$HTTP" "${grpc_env[@]}" \
-      DB_HOST="$DB_HOST" DB_PORT="$DB_PORT" DB_NAME="$DB_NAME" DB_USER="$role" DB_PASSWORD="${!pw}" \
+      "${db_env[@]}" \
       KAFKA_BROKERS="$KAFKA_BROKERS" KAFKA_SECURITY_PROTOCOL="$KAFKA_SECURITY_PROTOCOL" \
-      KAFKA_SASL_USERNAME="ami-$app" KAFKA_SASL_PASSWORD="${!kpw}" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_REGION="$AWS_REGION" \
+      KAFKA_SASL_USERNAME="$BUS_USER" KAFKA_SASL_PASSWORD="${!BUS_PW_VAR}" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_REGION="$AWS_REGION" \
       AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
       LOG_LEVEL="$LOG_LEVEL" "$NODE_BIN" "$main")
     started+=("$app")

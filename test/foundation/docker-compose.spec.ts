@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { builderConfigSchema } from '../../apps/builder/src/config/builder.config.js';
 import { catalogConfigSchema } from '../../apps/catalog/src/config/catalog.config.js';
+import { consoleConfigSchema } from '../../apps/console/src/config/console.config.js';
 import { maintenanceScannerConfigSchema } from '../../apps/maintenance-scanner/src/config/maintenance-scanner.config.js';
 import { permissionsConfigSchema } from '../../apps/permissions/src/config/permissions.config.js';
 import { replicatorConfigSchema } from '../../apps/replicator/src/config/replicator.config.js';
@@ -13,6 +14,7 @@ const APP_CONFIGS: Record<string, z.ZodObject> = {
   replicator: replicatorConfigSchema,
   permissions: permissionsConfigSchema,
   'maintenance-scanner': maintenanceScannerConfigSchema,
+  console: consoleConfigSchema,
 };
 
 /** Variables the app refuses to start without (no default, not optional). */
@@ -33,7 +35,7 @@ describe('docker-compose.yml', () => {
     >;
   };
 
-  it('runs the infrastructure and all five apps', () => {
+  it('runs the infrastructure, the five services and the console', () => {
     expect(Object.keys(compose.services)).toEqual(
       expect.arrayContaining(['postgres', 'kafka', 'moto', 'migrate', ...Object.keys(APP_CONFIGS)]),
     );
