@@ -97,6 +97,16 @@ describe('the console shows the platform and moves channels, in a browser', () =
 
     // The audit stream wants a token like every API, here in the query (EventSource).
     expect((await fetch(`${consoleApp.url}/v1/audit/stream`)).status).toBe(401);
+    // A stream ends when its token expires: the browser must come back with a valid one.
+    const shortLived = await mintToken({
+      subject: 'console-brief',
+      roles: ['reader'],
+      secret: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,
+      expiresIn: 2,
+    });
+    const brief = await fetch(`${consoleApp.url}/v1/audit/stream?access_token=${shortLived}`);
+    expect(brief.headers.get('content-type')).toContain('text/event-stream');
+    await expect(brief.text()).resolves.toContain(': connected');
     const badFilter = await fetch(`${consoleApp.url}/v1/audit/stream?family=Not_A_Family`);
     expect(badFilter.status).toBe(400);
     expect(badFilter.headers.get('content-type')).toContain('application/problem+json');

@@ -24,7 +24,7 @@ export class AuditStreamHttpController {
   @Public()
   @ApiOperation({
     summary:
-      'The live audit trail as server-sent events: the recent entries, then each new one (`event: audit`, data: the entry as JSON)',
+      'The live audit trail as server-sent events: the recent entries, then each new one (`event: audit`, data: the entry as JSON); the stream ends when the token expires',
   })
   @ApiAnswers({
     description: `server-sent events; each \`audit\` event's data is an AuditEntry (components.schemas) as JSON; a comment every ${HEARTBEAT_MS / 1000} s keeps the connection open`,
@@ -46,7 +46,7 @@ export class AuditStreamHttpController {
     @Headers('authorization') authorization: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await streamCaller(this.verifier, authorization, query.access_token);
+    const { expiresAt } = await streamCaller(this.verifier, authorization, query.access_token);
     const filter = { family: query.family, action: query.action };
     reply.hijack();
     const raw = reply.raw;
@@ -68,7 +68,13 @@ export class AuditStreamHttpController {
     for (const entry of this.feed.recent()) send(entry);
     const unsubscribe = this.feed.subscribe(send);
     const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    // A stream lives no longer than its token: the client reconnects with a fresh one (or a 401).
+    const expiry = setTimeout(
+      () => raw.end(),
+      Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)),
+    );
     raw.on('close', () => {
+      clearTimeout(expiry);
       clearInterval(heartbeat);
       unsubscribe();
     });
