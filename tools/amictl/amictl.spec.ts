@@ -119,6 +119,9 @@ describe('amictl', () => {
       '2026-12-04 14:38:31Z  alice  channel.promote-refused  web-base prod 2026.12.04-1  rejected  (channel prod is protected)',
     );
     expect(parseEntry('not json', 'web-base')).toBeNull();
+    expect(
+      parseEntry(JSON.stringify({ id: 'x', data: { family: 'web-base' } }), 'web-base'),
+    ).toBeNull();
   });
 
   it('exits 2 on bad usage, naming what was wrong, without calling any service', async () => {

@@ -119,12 +119,14 @@ export class AuditReader {
   }
 }
 
-/** A CloudEvents audit record (structured mode) as an entry; anything else is skipped. */
+/** A CloudEvents audit record (structured mode, as the relay writes it) as an entry, else null. */
 export function parseEntry(value: string | undefined, key: string | undefined): AuditEntry | null {
   if (!value) return null;
   try {
     const event = JSON.parse(value);
-    const data = event.data ?? {};
+    const data = event?.data;
+    // what is not an audit record (a test's stray message, another envelope) is not shown
+    if (typeof event?.time !== 'string' || typeof data?.action !== 'string') return null;
     return {
       id: event.id,
       time: event.time,

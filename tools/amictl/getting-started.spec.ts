@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { validateSpecText } from './commands/families.js';
 import { buildProgram } from './program.js';
 
 /** `family list`, `family show`, …: every command that does something (not `help`). */
@@ -32,5 +33,12 @@ describe('docs/getting-started.md', () => {
     const commands = leafCommands(buildProgram());
     expect(commands).toContain('retention execute');
     expect(documentedCommands(guide).sort()).toEqual(commands.sort());
+  });
+
+  it('walks through a family spec that the catalog would accept', () => {
+    const guide = readFileSync('docs/getting-started.md', 'utf8');
+    const spec = /```yaml\n# my-app\.yaml\n([\s\S]*?)```/.exec(guide)?.[1];
+    expect(spec).toBeDefined();
+    expect(validateSpecText(spec!)).toMatchObject({ ok: true, spec: { name: 'my-app' } });
   });
 });
