@@ -32,8 +32,19 @@ const flush = () => {
 };
 const flusher = setInterval(flush, 5);
 const mine = new Set();
+// Ready only once the consumer has joined its group: before that, events would wait for the
+// join and the latency figure would measure the group's start-up.
+const kafka = createKafka(testKafkaConnection('bench-consumer'));
+const makeConsumer = kafka.consumer.bind(kafka);
+let joined;
+const hasJoined = new Promise((resolve) => (joined = resolve));
+kafka.consumer = (config) => {
+  const consumer = makeConsumer(config);
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  return consumer;
+};
 const server = new KafkaEventServer({
-  kafka: createKafka(testKafkaConnection('bench-consumer')),
+  kafka,
   groupId,
   dataSource,
   schema,
@@ -61,6 +72,7 @@ await admin.connect();
 await admin.resetOffsets({ groupId, topic: Topics.Diagnostics, earliest: false });
 await admin.disconnect();
 await new Promise((resolve, reject) => server.listen((e) => (e ? reject(e) : resolve())));
+await hasJoined;
 process.stdout.write('ready\n');
 
 const stop = async () => {

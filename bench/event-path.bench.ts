@@ -135,6 +135,8 @@ async function startPath(db: ScratchSchema, runId: string, applied: Map<string, 
     pollIntervalMs: 20,
   });
   relay.start();
+  // Measured from a running path: the relay connected (its producer too) and leading.
+  await eventually(() => relay.isLeader, 60_000, 'the relay to lead');
   return { publisher, relay, server };
 }
 
