@@ -1,4 +1,4 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '@ami/auth';
@@ -10,6 +10,8 @@ import {
   ServiceProcess,
   startFidelityForTest,
   startServiceProcess,
+  testEnv,
+  testKafka,
   uniqueName,
   waitReady,
 } from '@ami/testing';
@@ -32,6 +34,8 @@ describe('amictl against the running platform', () => {
   const owner = uniqueName('ctl-owner');
   let version: string;
   let imageId: string;
+  // the builder's consumer group, to tell its dead letters from other consumers'
+  const builderGroup = uniqueName('builder-ctl');
 
   beforeAll(async () => {
     fidelity = await startFidelityForTest({ pendingMs: 1000 });
@@ -39,7 +43,11 @@ describe('amictl against the running platform', () => {
     services.push(
       ...(await Promise.all([
         startServiceProcess('catalog', env),
-        startServiceProcess('builder', { ...env, ...FAST_BUILDER_ENV }),
+        startServiceProcess('builder', {
+          ...env,
+          ...FAST_BUILDER_ENV,
+          KAFKA_GROUP_ID: builderGroup,
+        }),
         startServiceProcess('replicator', {
           ...env,
           COPY_POLL_INTERVAL_MS: '300',
@@ -57,7 +65,7 @@ describe('amictl against the running platform', () => {
     await fidelity?.close();
   });
 
-  it('reports every service ready, and one that does not answer as down (exit 1)', async () => {
+  it('reports every service ready, and one that does not answer as down (exit 5)', async () => {
     const up = await amictl(['status']);
     expect(up.code).toBe(0);
     for (const name of ['catalog', 'builder', 'replicator', 'permissions', 'maintenance-scanner'])
@@ -65,8 +73,11 @@ describe('amictl against the running platform', () => {
 
     const closed = `http://127.0.0.1:${await freePort()}`;
     const down = await amictl(['status'], { REPLICATOR_URL: closed });
-    expect(down.code).toBe(1);
+    expect(down.code).toBe(5);
     expect(down.stdout).toMatch(new RegExp(`^replicator\\s+${closed}\\s+down`, 'm'));
+    const unreachable = await amictl(['family', 'list'], { CATALOG_URL: closed });
+    expect(unreachable.code).toBe(5);
+    expect(unreachable.stderr).toMatch(/cannot reach the catalog/);
   });
 
   it('validates and applies a spec from a file, once per change', async () => {
@@ -89,11 +100,54 @@ describe('amictl against the running platform', () => {
     expect((await amictl(['family', 'validate', '-f', file])).stdout).toContain(
       `a valid spec of family ${family}`,
     );
+    const unknown = await amictl(['family', 'diff', '-f', file]);
+    expect(unknown.code).toBe(10);
+    expect(unknown.stdout).toContain(`+ owner: ${owner}\n`);
+    expect(unknown.stdout).toContain('+ distribution.regions: ["us-east-1","eu-west-1"]\n');
+    expect(unknown.stdout).toMatch(
+      new RegExp(
+        `family ${family} is not in the catalog: \\d+ to add, 0 to change, 0 to remove\\n$`,
+      ),
+    );
     const applied = await amictl(['family', 'apply', '-f', file]);
     expect(applied).toMatchObject({ code: 0, stdout: `family ${family}: spec version 1\n` });
     expect((await amictl(['family', 'apply', '-f', file])).stdout).toBe(
       `family ${family}: spec version 1 (unchanged)\n`,
     );
+    expect(await amictl(['family', 'diff', '-f', file])).toMatchObject({
+      code: 0,
+      stdout: '0 to add, 0 to change, 0 to remove\n',
+    });
+    const changed = `${file}.changed.yaml`;
+    writeFileSync(
+      changed,
+      readFileSync(file, 'utf8')
+        .replace('description: built by amictl', 'description: built by amictl, resized')
+        .replace('region: us-east-1', 'region: us-east-1\n  instanceType: t3.small')
+        .replace('[us-east-1, eu-west-1]', '[us-east-1, eu-west-1, ap-south-1]')
+        .replace('run: echo hello }', 'run: echo hello }, { name: bye, run: echo bye }'),
+    );
+    // both sides as the catalog holds them: the file's defaults (instanceType t3.micro) filled in
+    const diff = await amictl(['family', 'diff', '-f', changed]);
+    expect(diff.code).toBe(10);
+    expect(diff.stdout.trimEnd().split('\n').sort()).toEqual(
+      [
+        '+ build.customisation.steps[1].name: bye',
+        '+ build.customisation.steps[1].run: echo bye',
+        '~ build.instanceType: t3.micro -> t3.small',
+        '~ description: built by amictl -> built by amictl, resized',
+        '~ distribution.regions: ["us-east-1","eu-west-1"] -> ["us-east-1","eu-west-1","ap-south-1"]',
+        '2 to add, 3 to change, 0 to remove',
+      ].sort(),
+    );
+    expect(diff.stdout).toMatch(/\n2 to add, 3 to change, 0 to remove\n$/);
+    const asJson = JSON.parse((await amictl(['family', 'diff', '-f', changed, '--json'])).stdout);
+    expect(asJson).toContainEqual({
+      op: 'change',
+      path: 'build.instanceType',
+      before: 't3.micro',
+      after: 't3.small',
+    });
     const listed = await amictl(['family', 'list', '--owner', owner]);
     expect(listed.stdout).toMatch(new RegExp(`^${family}\\s+${owner}\\s+1\\s+-`, 'm'));
   });
@@ -198,12 +252,38 @@ describe('amictl against the running platform', () => {
     expect(at(promotedLine)).toBeGreaterThan(at(/ctl-operator {2}rebuild\.requested/));
     const last = JSON.parse((await amictl(['audit', family, '--limit', '1', '--json'])).stdout);
     expect(last).toMatchObject({ family, source: expect.stringMatching(/^\/ami\//) });
+
+    // the documented form, filtered: by an action prefix, an exact action, an actor
+    const channelMoves = await amictl(['audit', 'tail', family, '--action', 'channel.*']);
+    expect(channelMoves.code).toBe(0);
+    const moves = channelMoves.stdout.trimEnd().split('\n');
+    expect(moves.some((l) => promotedLine.test(l))).toBe(true);
+    expect(moves.every((l) => / {2}channel\.\S+ {2}/.test(l))).toBe(true);
+    const specs = await amictl([
+      'audit',
+      'tail',
+      family,
+      '--action',
+      'family-spec.applied',
+      '--actor',
+      'ctl-operator',
+      '--json',
+    ]);
+    const applies = specs.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(applies.length).toBeGreaterThanOrEqual(1);
+    expect(
+      applies.every((e) => e.action === 'family-spec.applied' && e.actor === 'ctl-operator'),
+    ).toBe(true);
+    expect((await amictl(['audit', 'tail', family, '--actor', 'nobody-at-all'])).stdout).toBe('');
   });
 
   it('shows the launch permissions the spec asks for on each copy', async () => {
     await eventually(
       async () => {
-        const sharing = await amictl(['sharing', 'show', family]);
+        const sharing = await amictl(['permissions', 'show', family]);
         const lines = sharing.stdout.split('\n').filter((l) => l.startsWith(version));
         return lines.length === 2 && lines.every((l) => /111122223333\s+111122223333/.test(l));
       },
@@ -228,9 +308,9 @@ describe('amictl against the running platform', () => {
     expect(plan.stdout).toContain(`keeps ${version}`);
   });
 
-  it('says clearly what the platform refused, with exit code 1', async () => {
+  it('says clearly what the platform refused: 3 not found, 1 refused, 4 forbidden or no credentials', async () => {
     const missing = await amictl(['version', 'show', family, '2020.01.01-1']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^amictl: the catalog answered 404 to GET \/v1\/families\/.+: /);
 
     const badRegion = await amictl(['resolve', family, '--region', 'middle-earth']);
@@ -244,12 +324,88 @@ describe('amictl against the running platform', () => {
       expiresIn: 600,
     });
     const refused = await amictl(['channel', 'protect', family, 'prod'], { AMI_TOKEN: reader });
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/answered 403[\s\S]*needs the admin role/);
 
     const noCredentials = await amictl(['family', 'list'], { AUTH_JWT_SECRET: undefined });
-    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.code).toBe(4);
     expect(noCredentials.stderr).toMatch(/no credentials: set AMI_TOKEN/);
+  });
+
+  it('lists a poison message in its .dlq as ops see it, and replays it: the builder dead-letters it again', async () => {
+    const marker = uniqueName('poison');
+    const producer = testKafka('ctl-poison', { principal: 'ami-producer' }).producer();
+    await producer.connect();
+    try {
+      // a CI pipeline's broken rebuild request: not JSON at all
+      await producer.send({
+        topic: 'ami.rebuild-requests.v1',
+        messages: [{ key: family, value: `{"not json": ${marker}` }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const ours = async () => {
+      const listed = await amictl([
+        'dlq',
+        'list',
+        '--topic',
+        'ami.rebuild-requests.v1.dlq',
+        // a replay moves the whole backlog (other runs' letters too): read far enough back
+        '--limit',
+        '20000',
+        '--json',
+      ]);
+      // (kafkajs may warn on stderr about its own timers; amictl's errors start with amictl:)
+      expect(listed.stderr).not.toMatch(/amictl:/);
+      expect(listed.code).toBe(0);
+      return (JSON.parse(listed.stdout) as any[]).filter(
+        (l) => l.value.includes(marker) && l.consumerGroup === builderGroup,
+      );
+    };
+    let letters: any[] = [];
+    await eventually(
+      async () => (letters = await ours()).length === 1,
+      60_000,
+      () => `the poison message in ami.rebuild-requests.v1.dlq, got ${JSON.stringify(letters)}`,
+    );
+    expect(letters[0]).toMatchObject({
+      dlq: 'ami.rebuild-requests.v1.dlq',
+      topic: 'ami.rebuild-requests.v1',
+      kind: 'malformed-json',
+      reason: expect.stringMatching(/not JSON/),
+      replays: 0,
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    const table = await amictl(['dlq', 'list', '--topic', 'ami.rebuild-requests.v1']);
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `^ami\\.rebuild-requests\\.v1\\.dlq\\s+\\d+/${letters[0].offset}\\s+\\S+ \\S+\\s+malformed-json`,
+        'm',
+      ),
+    );
+
+    // ops may read the dead letters, not write the topics back: replay needs the super user
+    const asOps = await amictl(['dlq', 'replay', 'ami.rebuild-requests.v1']);
+    expect(asOps.code).toBe(4);
+    expect(asOps.stderr).toMatch(/super user/);
+    const replayed = await amictl(['dlq', 'replay', 'ami.rebuild-requests.v1.dlq'], {
+      KAFKA_SASL_USERNAME: 'ami-admin',
+      KAFKA_SASL_PASSWORD: testEnv().kafkaPassword('ami-admin'),
+    });
+    expect(replayed.stderr).not.toMatch(/amictl:/);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(
+      /^ami\.rebuild-requests\.v1\.dlq: replayed [1-9]\d* \(\d+ to ami\.rebuild-requests\.v1\)$/m,
+    );
+    // back on its topic it is still not JSON: the builder dead-letters it again, counted as replayed once
+    await eventually(
+      async () => (letters = await ours()).length === 2,
+      60_000,
+      () => `the replayed poison message dead-lettered again, got ${JSON.stringify(letters)}`,
+    );
+    expect(letters.map((l) => l.replays).sort()).toEqual([0, 1]);
+    expect(letters[1]).toMatchObject({ kind: 'malformed-json', topic: 'ami.rebuild-requests.v1' });
   });
 
   it('revokes the version: prod falls back to nothing and resolve refuses it', async () => {
@@ -264,7 +420,7 @@ describe('amictl against the running platform', () => {
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain('channel prod fell back to nothing (resolve refuses it)');
     const refused = await amictl(['resolve', family, '--region', 'us-east-1']);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/answered 404/);
     expect((await amictl(['version', 'list', family])).stdout).toContain(`${version} (revoked)`);
   });

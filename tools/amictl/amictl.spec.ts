@@ -3,10 +3,14 @@ import { Credentials } from './credentials.js';
 import { serviceUrl } from './endpoints.js';
 import { CliError, UsageError } from './errors.js';
 import { describeFindings } from './commands/maintenance.js';
-import { auditLine } from './commands/audit.js';
-import { parseEntry } from './audit-reader.js';
+import { auditFilter, auditLine } from './commands/audit.js';
+import { parseEntry, type AuditEntry } from './audit-reader.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateSpecText } from './commands/families.js';
 import { table } from './output.js';
+import { describeDeadLetter, dlqOf, originalOf } from './dlq-reader.js';
 import { runAmictl } from './program.js';
 
 const claims = (token: string) =>
@@ -148,5 +152,143 @@ describe('amictl', () => {
       }),
     ).toBe(2);
     expect(errors.at(-1)).toMatch(/exactly one of --image/);
+  });
+
+  it('filters audit entries by family, exact action or action prefix, and actor', () => {
+    const entry = (family: string, action: string, actor: string) =>
+      ({ family, action, actor }) as AuditEntry;
+    const all = [
+      entry('web-base', 'channel.promoted', 'alice'),
+      entry('web-base', 'channel.rolled-back', 'bob'),
+      entry('web-base', 'family-spec.applied', 'alice'),
+      entry('base-al2023', 'channel.promoted', 'alice'),
+      entry('web-base', 'channelx', 'alice'),
+    ];
+    const pick = (filter: Parameters<typeof auditFilter>[0]) =>
+      all.filter(auditFilter(filter)).map((e) => `${e.family} ${e.action} ${e.actor}`);
+    expect(pick({})).toHaveLength(5);
+    expect(pick({ family: 'web-base', action: 'channel.*' })).toEqual([
+      'web-base channel.promoted alice',
+      'web-base channel.rolled-back bob',
+    ]);
+    expect(pick({ action: 'channel.promoted', actor: 'alice' })).toEqual([
+      'web-base channel.promoted alice',
+      'base-al2023 channel.promoted alice',
+    ]);
+    expect(pick({ action: 'channel.' })).toEqual([]);
+    expect(pick({ actor: 'bob' })).toEqual(['web-base channel.rolled-back bob']);
+  });
+
+  it('exits 3 for what is not found, 4 for a refused or missing credential, 5 for a service down', async () => {
+    const out = { line: () => undefined, error: () => undefined };
+    const answering = (status: number) =>
+      (async () =>
+        new Response(JSON.stringify({ title: 'x', detail: 'y' }), { status })) as typeof fetch;
+    const env = { AUTH_JWT_SECRET: 's' };
+    const run = (argv: string[], f: typeof fetch, e: Record<string, string> = env) =>
+      runAmictl(argv, { out, fetch: f, env: e });
+    expect(await run(['family', 'show', 'x'], answering(404))).toBe(3);
+    expect(await run(['family', 'list'], answering(403))).toBe(4);
+    expect(await run(['family', 'list'], answering(401))).toBe(4);
+    expect(await run(['family', 'list'], answering(409))).toBe(1);
+    expect(await run(['family', 'list'], answering(200), {})).toBe(4);
+    const refusing = (async () => {
+      throw new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') });
+    }) as unknown as typeof fetch;
+    expect(await run(['family', 'list'], refusing)).toBe(5);
+  });
+
+  it('diffs a spec file against the catalog: exit 10 with changes, 0 without, all added if new', async () => {
+    const lines: string[] = [];
+    const out = { line: (t = '') => lines.push(t), error: () => undefined };
+    const spec = readFileSync('examples/families/web-base.yaml', 'utf8');
+    const file = join(mkdtempSync(join(tmpdir(), 'amictl-diff-')), 'spec.yaml');
+    writeFileSync(file, spec);
+    const parsed = validateSpecText(spec);
+    if (!parsed.ok) throw new Error('the example spec is valid');
+    const catalog = (stored: unknown) =>
+      (async () =>
+        stored === undefined
+          ? new Response(JSON.stringify({ title: 'Not Found' }), { status: 404 })
+          : new Response(JSON.stringify({ spec: stored }), { status: 200 })) as typeof fetch;
+    const run = (stored: unknown) =>
+      runAmictl(['family', 'diff', '-f', file], {
+        out,
+        fetch: catalog(stored),
+        env: { AUTH_JWT_SECRET: 's' },
+      });
+    expect(await run(parsed.spec)).toBe(0);
+    expect(lines.at(-1)).toBe('0 to add, 0 to change, 0 to remove');
+    lines.length = 0;
+    expect(await run({ ...parsed.spec, owner: 'someone-else', retired: true })).toBe(10);
+    expect(lines).toEqual([
+      `~ owner: someone-else -> ${(parsed.spec as any).owner}`,
+      '- retired: true',
+      '0 to add, 1 to change, 1 to remove',
+    ]);
+    lines.length = 0;
+    expect(await run(undefined)).toBe(10);
+    expect(lines.slice(0, -1).every((l) => l.startsWith('+ '))).toBe(true);
+    expect(lines.at(-1)).toMatch(
+      /^family web-base is not in the catalog: \d+ to add, 0 to change, 0 to remove$/,
+    );
+  });
+
+  it('describes a dead letter by the headers the transport wrote, and the event it carried', () => {
+    const headers = {
+      'x-dlq-kind': 'invalid-payload',
+      'x-dlq-reason': 'invalid ami.rebuild.requested payload: family: Required',
+      'x-dlq-original-topic': 'ami.rebuild-requests.v1',
+      'x-dlq-original-offset': '41',
+      'x-dlq-attempts': '0',
+      'x-dlq-consumer-group': 'builder',
+      'x-dlq-failed-at': '2026-12-04T15:00:00.000Z',
+      'x-replay-count': Buffer.from('2'),
+    };
+    const event = { id: 'ev-1', type: 'ami.rebuild.requested', data: {} };
+    expect(
+      describeDeadLetter('ami.rebuild-requests.v1.dlq', 0, {
+        offset: '7',
+        headers,
+        value: Buffer.from(JSON.stringify(event)),
+        timestamp: '0',
+      }),
+    ).toMatchObject({
+      dlq: 'ami.rebuild-requests.v1.dlq',
+      offset: '7',
+      topic: 'ami.rebuild-requests.v1',
+      originalOffset: '41',
+      time: '2026-12-04T15:00:00.000Z',
+      kind: 'invalid-payload',
+      consumerGroup: 'builder',
+      attempts: 0,
+      replays: 2,
+      eventType: 'ami.rebuild.requested',
+      eventId: 'ev-1',
+    });
+    const binary = describeDeadLetter('ami.builder.builds.v1.dlq', 1, {
+      offset: '3',
+      headers: { ce_type: 'ami.build.succeeded', ce_id: 'b-1' },
+      value: Buffer.from('not json'),
+      timestamp: String(Date.parse('2026-12-04T15:01:00Z')),
+    });
+    expect(binary).toMatchObject({
+      topic: 'ami.builder.builds.v1',
+      time: '2026-12-04T15:01:00.000Z',
+      eventType: 'ami.build.succeeded',
+      eventId: 'b-1',
+      replays: 0,
+      value: 'not json',
+    });
+    expect(dlqOf('ami.audit.v1')).toBe('ami.audit.v1.dlq');
+    expect(dlqOf('ami.audit.v1.dlq')).toBe('ami.audit.v1.dlq');
+    expect(originalOf('ami.audit.v1.dlq')).toBe('ami.audit.v1');
+  });
+
+  it('refuses to replay without the super user, exit 4, before reaching the bus', async () => {
+    const errors: string[] = [];
+    const out = { line: () => undefined, error: (t: string) => errors.push(t) };
+    expect(await runAmictl(['dlq', 'replay', 'ami.rebuild-requests.v1'], { out, env: {} })).toBe(4);
+    expect(errors.join('\n')).toMatch(/super user: missing KAFKA_SASL_USERNAME/);
   });
 });

@@ -1,7 +1,7 @@
 import type { Role } from '@ami/auth';
 import { Credentials } from './credentials.js';
 import { serviceUrl, type Service } from './endpoints.js';
-import { CliError } from './errors.js';
+import { CliError, EXIT, exitCodeOfStatus } from './errors.js';
 
 type Env = Record<string, string | undefined>;
 type Query = Record<string, string | number | boolean | undefined>;
@@ -58,6 +58,7 @@ export class ApiClient {
       const cause = (error.cause as Error | undefined)?.message ?? error.message;
       throw new CliError(
         `cannot reach ${SERVICE_LABEL[service]} at ${base} (${cause}); is it running? (npm run stack -- status)`,
+        EXIT.unreachable,
       );
     });
     const text = await res.text();
@@ -65,6 +66,7 @@ export class ApiClient {
     if (!res.ok)
       throw new CliError(
         problemMessage(service, method, request.path, res.status, answer, text, request.role),
+        exitCodeOfStatus(res.status),
       );
     return answer as T;
   }

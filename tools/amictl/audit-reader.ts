@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type Consumer, type SASLOptions } from 'kafkajs';
-import { CliError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
 
 export const AUDIT_TOPIC = 'ami.audit.v1';
 /** how long a read waits for the next message before it takes what it has */
@@ -145,20 +145,21 @@ export function parseEntry(value: string | undefined, key: string | undefined): 
   }
 }
 
-function saslOf(env: Env): SASLOptions {
+export function saslOf(env: Env): SASLOptions {
   const username = env.AMI_AUDIT_USERNAME || 'ami-ops';
   const password =
     env.AMI_AUDIT_PASSWORD || (username === 'ami-ops' ? env.KAFKA_OPS_PASSWORD : undefined);
   if (!password)
     throw new CliError(
       'reading the audit stream needs the ami-ops principal\'s password: set KAFKA_OPS_PASSWORD (eval "$(bash scripts/stack.sh env)"), or AMI_AUDIT_USERNAME and AMI_AUDIT_PASSWORD',
+      EXIT.unauthorised,
     );
   const mechanism =
     env.KAFKA_SASL_MECHANISM === 'scram-sha-256' ? 'scram-sha-256' : 'scram-sha-512';
   return { mechanism, username, password } as SASLOptions;
 }
 
-function sslOf(env: Env): boolean | { ca: string[] } {
+export function sslOf(env: Env): boolean | { ca: string[] } {
   if (env.KAFKA_SECURITY_PROTOCOL !== 'SASL_SSL') return false;
   return env.KAFKA_SSL_CA_FILE ? { ca: [readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8')] } : true;
 }
@@ -167,7 +168,13 @@ const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
 
 function busError(error: Error): CliError {
   if (error instanceof CliError) return error;
-  return new CliError(`cannot read ${AUDIT_TOPIC}: ${error.message}`);
+  const name = error.name ?? '';
+  const code = /SASL|Authentication|Authorization/i.test(`${name} ${error.message}`)
+    ? EXIT.unauthorised
+    : /Connection|NumberOfRetriesExceeded/.test(name)
+      ? EXIT.unreachable
+      : EXIT.failed;
+  return new CliError(`cannot read ${AUDIT_TOPIC}: ${error.message}`, code);
 }
 
 async function stop(consumer: Consumer): Promise<void> {

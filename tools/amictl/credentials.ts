@@ -1,5 +1,5 @@
 import { mintToken, type Role } from '@ami/auth';
-import { CliError } from './errors.js';
+import { CliError, EXIT } from './errors.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -20,6 +20,7 @@ export class Credentials {
     if (!secret)
       throw new CliError(
         'no credentials: set AMI_TOKEN to a bearer token, or AUTH_JWT_SECRET to the local stack\'s secret (eval "$(bash scripts/stack.sh env)")',
+        EXIT.unauthorised,
       );
     let token = this.minted.get(role);
     if (!token) {

@@ -5,13 +5,14 @@ import { registerAudit } from './commands/audit.js';
 import { registerBuilds } from './commands/builds.js';
 import { registerChannels } from './commands/channels.js';
 import { registerCopies } from './commands/copies.js';
+import { registerDlq } from './commands/dlq.js';
 import { registerFamilies } from './commands/families.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerRetention } from './commands/retention.js';
 import { registerSharing } from './commands/sharing.js';
 import { registerStatus } from './commands/status.js';
 import { registerVersions } from './commands/versions.js';
-import { CliError } from './errors.js';
+import { CliError, EXIT_CODES_HELP } from './errors.js';
 import { processOutput, type Output } from './output.js';
 
 export interface ProgramDeps {
@@ -26,7 +27,8 @@ Services are found at <SERVICE>_URL (CATALOG_URL, BUILDER_URL, REPLICATOR_URL, P
 MAINTENANCE_SCANNER_URL), else http://127.0.0.1:<SERVICE>_HTTP_PORT (3001-3005, the local stack).
 Credentials: AMI_TOKEN (a bearer token), else a 10-minute token minted with AUTH_JWT_SECRET
 carrying only the role the command needs (AMI_USER names you on the audit stream).
-Exit codes: 0 done, 1 the platform refused or failed, 2 bad usage.`;
+
+${EXIT_CODES_HELP}`;
 
 /** amictl's commands, wired to the given environment and output (main.ts passes the process's). */
 export function buildProgram(deps: ProgramDeps = {}): Command {
@@ -61,6 +63,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
     registerMaintenance,
     registerRetention,
     registerAudit,
+    registerDlq,
   ])
     register(program, context);
   exitOverrideEverywhere(program);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { describeSource, validateFamilySpec } from '@ami/contracts';
 import { nextPageHint, positiveInt, seg, type Cli } from '../cli.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import { changeLine, diffSpecs, summaryLine } from '../spec-diff.js';
 import { table, when } from '../output.js';
 
 /** `amictl family …`: image families and their specs, on the catalog. */
@@ -133,6 +134,41 @@ export function registerFamilies(program: Command, cli: () => Cli): void {
             ...result.problems.map((p) => `  ${p.path}: ${p.message}`),
           ].join('\n'),
         );
+    });
+
+  family
+    .command('diff')
+    .description(
+      "what applying a spec file would change against the catalog's spec of its family; exits 10 if anything",
+    )
+    .requiredOption('-f, --file <path>', 'the spec file, or - for standard input')
+    .action(async (opts) => {
+      const c = cli();
+      const result = validateSpecText(readSpec(opts.file));
+      if (!result.ok)
+        throw new CliError(
+          [
+            `${opts.file} is not a valid spec:`,
+            ...result.problems.map((p) => `  ${p.path}: ${p.message}`),
+          ].join('\n'),
+        );
+      const name = (result.spec as { name: string }).name;
+      // a family the catalog does not have yet: everything in the file is added
+      const stored = await c.api
+        .call('catalog', { path: `/v1/families/${seg(name)}` })
+        .then((f) => f.spec as unknown)
+        .catch((error) => {
+          if (error instanceof CliError && error.exitCode === EXIT.notFound) return undefined;
+          throw error;
+        });
+      const changes = diffSpecs(stored, JSON.parse(JSON.stringify(result.spec)));
+      c.emit(changes, (all) => {
+        c.lines(all.map(changeLine));
+        c.out.line(
+          `${stored === undefined ? `family ${name} is not in the catalog: ` : ''}${summaryLine(all)}`,
+        );
+      });
+      if (changes.length > 0) throw new CliError('', EXIT.changes);
     });
 
   family

@@ -17,7 +17,8 @@ const principals = (lists: any): string => {
 export function registerSharing(program: Command, cli: () => Cli): void {
   const sharing = program
     .command('sharing')
-    .description('launch permissions: desired, actual, drift');
+    .alias('permissions')
+    .description('launch permissions: desired, actual, drift (also: amictl permissions …)');
 
   sharing
     .command('show <family>')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { SERVICE_NAMES, type Service } from '../endpoints.js';
 import type { Cli } from '../cli.js';
 import { table } from '../output.js';
@@ -17,7 +17,7 @@ export function registerStatus(program: Command, cli: () => Cli): void {
   program
     .command('status')
     .description(
-      "each service's readiness (its database, Kafka, EC2 checks); exits 1 unless all are ready",
+      "each service's readiness (its database, Kafka, EC2 checks); exits 5 if one cannot be reached, 1 if one is not ready",
     )
     .action(async () => {
       const c = cli();
@@ -30,7 +30,8 @@ export function registerStatus(program: Command, cli: () => Cli): void {
           ),
         ),
       );
-      if (statuses.some((s) => s.status !== 'ok')) throw new CliError('', 1);
+      if (statuses.some((s) => s.status === 'down')) throw new CliError('', EXIT.unreachable);
+      if (statuses.some((s) => s.status !== 'ok')) throw new CliError('', EXIT.failed);
     });
 }
 
