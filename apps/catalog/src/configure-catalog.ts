@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ReflectionService } from '@grpc/reflection';
 import { TokenVerifier } from '@ami/auth';
 import { APP_CONFIG } from '@ami/config';
 import { familySpecJsonSchema } from '@ami/contracts';
-import { buildOpenApiDocument, protoRoot, serveOpenApi } from '@ami/runtime';
+import { buildOpenApiDocument, connectGrpc, serveOpenApi } from '@ami/runtime';
 import type { CatalogConfig } from './config/catalog.config.js';
 import { CatalogGrpcServer } from './grpc/catalog-grpc.server.js';
 import { installResolveFastPath, ResolveFastPath } from './resolve/resolve-fast-path.js';
@@ -40,37 +39,15 @@ export async function configureCatalog(app: NestFastifyApplication): Promise<voi
     fastify.server,
     new ResolveFastPath(resolver, verifier, config.CATALOG_RESOLVE_MAX_AGE_S),
   );
-  connectCatalogGrpc(app, config, () => ({ resolver, verifier }));
-}
-
-/**
- * The gRPC server as @ami/runtime's connectGrpc makes it (the catalog's protos, grpc.health.v1,
- * reflection; inheritAppConfig so the global auth guard and filter apply), on CatalogGrpcServer
- * so that ResolveImage's cache hits skip Nest's per-call pipeline.
- */
-function connectCatalogGrpc(
-  app: NestFastifyApplication,
-  config: CatalogConfig,
-  deps: Parameters<CatalogGrpcServer['useFastResolve']>[0],
-): void {
-  const root = protoRoot();
-  const server = new CatalogGrpcServer({
-    url: `${config.GRPC_HOST}:${config.GRPC_PORT}`,
-    package: ['ami.catalog.v1', 'grpc.health.v1'],
-    protoPath: ['ami/catalog/v1/catalog.proto', 'grpc/health/v1/health.proto'].map(
-      (p) => `${root}/${p}`,
-    ),
-    loader: {
-      keepCase: false,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-      includeDirs: [root],
+  // On CatalogGrpcServer, so that ResolveImage's cache hits skip Nest's per-call pipeline.
+  connectGrpc(
+    app,
+    {
+      host: config.GRPC_HOST,
+      port: config.GRPC_PORT,
+      packages: ['ami.catalog.v1'],
+      protos: ['ami/catalog/v1/catalog.proto'],
     },
-    onLoadPackageDefinition: (definition: any, grpcServer: any) =>
-      new ReflectionService(definition).addToServer(grpcServer),
-  });
-  server.useFastResolve(deps);
-  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+    (options) => new CatalogGrpcServer(options).useFastResolve(() => ({ resolver, verifier })),
+  );
 }

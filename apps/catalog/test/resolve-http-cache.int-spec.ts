@@ -25,6 +25,33 @@ describe('resolve: caching headers, fast path, batch (real Kafka, PostgreSQL)', 
     ...extra,
   });
 
+  /** A version built in us-east-1, copied to eu-west-1, then promoted to prod: the status. */
+  async function builtCopiedPromoted(version: string, eastId: string, westId: string) {
+    await catalog.publish(
+      BUILD_SUCCEEDED,
+      buildSucceeded(family, version, { imageId: eastId }),
+      family,
+    );
+    await catalog.publish(
+      COPY_SUCCEEDED,
+      { family, version, region: 'eu-west-1', imageId: westId, snapshotIds: [snapId()] },
+      family,
+    );
+    await eventually(
+      async () => {
+        const res = await catalog.http('GET', `/v1/families/${family}/versions/${version}`);
+        return res.status === 200 && res.body.copies.length >= 2;
+      },
+      30_000,
+      `version ${version} with both copies`,
+    );
+    const promoted = await catalog.http('POST', `/v1/families/${family}/channels/prod/promote`, {
+      role: 'operator',
+      body: { version },
+    });
+    return promoted.status;
+  }
+
   beforeAll(async () => {
     catalog = await startCatalog();
     family = uniqueName('cached');
@@ -32,35 +59,7 @@ describe('resolve: caching headers, fast path, batch (real Kafka, PostgreSQL)', 
     west = amiId();
     await catalog.http('POST', '/v1/specs', { body: baseSpec(family) });
     await catalog.http('POST', '/v1/specs', { body: baseSpec(`${family}-x`) });
-    await catalog.publish(
-      BUILD_SUCCEEDED,
-      buildSucceeded(family, '2026.11.27-1', { imageId: east }),
-      family,
-    );
-    await catalog.publish(
-      COPY_SUCCEEDED,
-      {
-        family,
-        version: '2026.11.27-1',
-        region: 'eu-west-1',
-        imageId: west,
-        snapshotIds: [snapId()],
-      },
-      family,
-    );
-    await eventually(
-      async () => {
-        const res = await catalog.http('GET', `/v1/families/${family}/versions/2026.11.27-1`);
-        return res.status === 200 && res.body.copies.length >= 2;
-      },
-      30_000,
-      'the version with both copies',
-    );
-    const promoted = await catalog.http('POST', `/v1/families/${family}/channels/prod/promote`, {
-      role: 'operator',
-      body: { version: '2026.11.27-1' },
-    });
-    expect(promoted.status).toBe(200);
+    expect(await builtCopiedPromoted('2026.11.27-1', east, west)).toBe(200);
     reader = await catalog.token('reader', 'cache-reader');
   });
   afterAll(async () => {
@@ -116,36 +115,8 @@ describe('resolve: caching headers, fast path, batch (real Kafka, PostgreSQL)', 
     const before = await get(resolvePath('us-east-1'), as(reader));
     const etag = before.headers.get('etag')!;
     const v2 = amiId();
-    await catalog.publish(
-      BUILD_SUCCEEDED,
-      buildSucceeded(family, '2026.11.28-1', { imageId: v2 }),
-      family,
-    );
     west = amiId();
-    await catalog.publish(
-      COPY_SUCCEEDED,
-      {
-        family,
-        version: '2026.11.28-1',
-        region: 'eu-west-1',
-        imageId: west,
-        snapshotIds: [snapId()],
-      },
-      family,
-    );
-    await eventually(
-      async () => {
-        const res = await catalog.http('GET', `/v1/families/${family}/versions/2026.11.28-1`);
-        return res.status === 200 && res.body.copies.length >= 2;
-      },
-      30_000,
-      'the second version with both copies',
-    );
-    const moved = await catalog.http('POST', `/v1/families/${family}/channels/prod/promote`, {
-      role: 'operator',
-      body: { version: '2026.11.28-1' },
-    });
-    expect(moved.status).toBe(200);
+    expect(await builtCopiedPromoted('2026.11.28-1', v2, west)).toBe(200);
     const after = await get(resolvePath('us-east-1'), as(reader, { 'if-none-match': etag }));
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);

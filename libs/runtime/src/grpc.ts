@@ -1,5 +1,5 @@
 import { Controller, Inject, SetMetadata } from '@nestjs/common';
-import { GrpcMethod, Transport } from '@nestjs/microservices';
+import { GrpcMethod, Transport, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ReflectionService } from '@grpc/reflection';
 import { fileURLToPath } from 'node:url';
@@ -22,31 +22,41 @@ export interface GrpcServerOptions {
   protos: string[];
 }
 
-/**
- * Connects a gRPC server to the app: the service's protos plus grpc.health.v1 and server
- * reflection. inheritAppConfig makes the global guard (auth) and filters apply to gRPC too.
- */
-export function connectGrpc(app: NestFastifyApplication, options: GrpcServerOptions): void {
+/** The gRPC server's options: the service's protos plus grpc.health.v1, and server reflection. */
+export function grpcServerOptions(options: GrpcServerOptions) {
   const root = protoRoot();
-  app.connectMicroservice(
-    {
-      transport: Transport.GRPC,
-      options: {
-        url: `${options.host}:${options.port}`,
-        package: [...options.packages, 'grpc.health.v1'],
-        protoPath: [...options.protos, 'grpc/health/v1/health.proto'].map((p) => `${root}/${p}`),
-        loader: {
-          keepCase: false,
-          longs: String,
-          enums: String,
-          defaults: true,
-          oneofs: true,
-          includeDirs: [root],
-        },
-        onLoadPackageDefinition: (definition: any, server: any) =>
-          new ReflectionService(definition).addToServer(server),
-      },
+  return {
+    url: `${options.host}:${options.port}`,
+    package: [...options.packages, 'grpc.health.v1'],
+    protoPath: [...options.protos, 'grpc/health/v1/health.proto'].map((p) => `${root}/${p}`),
+    loader: {
+      keepCase: false,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+      includeDirs: [root],
     },
+    onLoadPackageDefinition: (definition: any, server: any) =>
+      new ReflectionService(definition).addToServer(server),
+  };
+}
+
+/**
+ * Connects a gRPC server to the app (grpcServerOptions). inheritAppConfig makes the global guard
+ * (auth) and filters apply to gRPC too. `strategy` replaces Nest's own gRPC server with one built
+ * from the same options (a subclass of ServerGrpc, e.g. one that answers a hot call itself).
+ */
+export function connectGrpc(
+  app: NestFastifyApplication,
+  options: GrpcServerOptions,
+  strategy?: (options: ReturnType<typeof grpcServerOptions>) => CustomTransportStrategy,
+): void {
+  const serverOptions = grpcServerOptions(options);
+  app.connectMicroservice(
+    strategy
+      ? { strategy: strategy(serverOptions) }
+      : { transport: Transport.GRPC, options: serverOptions },
     { inheritAppConfig: true },
   );
 }

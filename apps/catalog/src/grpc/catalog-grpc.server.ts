@@ -27,8 +27,9 @@ export class CatalogGrpcServer extends ServerGrpc {
   private deps?: ResolveFastDeps;
 
   /** Called once the app is built; until then every call takes Nest's path. */
-  useFastResolve(deps: () => ResolveFastDeps): void {
+  useFastResolve(deps: () => ResolveFastDeps): this {
     this.lookup = deps;
+    return this;
   }
 
   private lookup?: () => ResolveFastDeps;
