@@ -188,35 +188,32 @@ describe('amictl against the running platform', () => {
     expect(builds.stdout).toMatch(new RegExp(`\\s${family}\\s+succeeded\\s+publish\\s+${version}`));
   });
 
-  it('shows the copy to the second region, then promotes the version and resolves prod there', async () => {
-    let copies = '';
-    await eventually(
-      async () => {
-        copies = (await amictl(['copy', 'list', '--family', family])).stdout;
-        return /eu-west-1\s+\(platform\)\s+succeeded\s+ami-/.test(copies);
-      },
-      120_000,
-      () => `the copy to eu-west-1 in: ${copies}`,
-    );
-    let shown: any;
-    await eventually(
-      async () => {
-        shown = JSON.parse((await amictl(['--json', 'version', 'show', family, version])).stdout);
-        return shown.copies.every((c: any) => c.state === 'available') && shown.copies.length === 2;
-      },
-      60_000,
-      'both copies available in the catalog',
-    );
+  it('promotes the version once its copy to the second region is there, and resolves prod there', async () => {
+    // promote --wait retries while the catalog refuses for a copy still on its way
     const promoted = await amictl([
       'channel',
       'promote',
       family,
       'prod',
       version,
+      '--wait',
       '--reason',
       'ship it',
     ]);
-    expect(promoted).toMatchObject({ code: 0, stdout: `${family} prod: (none) -> ${version}\n` });
+    expect(promoted.code).toBe(0);
+    expect(promoted.stdout).toMatch(
+      new RegExp(
+        `^(waiting for the copies in eu-west-1\\n)?${family} prod: \\(none\\) -> ${version}\\n$`,
+      ),
+    );
+    const copies = (await amictl(['copy', 'list', '--family', family])).stdout;
+    expect(copies).toMatch(/eu-west-1\s+\(platform\)\s+succeeded\s+ami-/);
+    const shown = JSON.parse((await amictl(['--json', 'version', 'show', family, version])).stdout);
+    expect(shown.copies.map((c: any) => [c.region, c.state]).sort()).toEqual([
+      ['eu-west-1', 'available'],
+      ['us-east-1', 'available'],
+    ]);
+    expect((await amictl(['version', 'list', family, '-q'])).stdout).toBe(`${version}\n`);
     const euImage = shown.copies.find((c: any) => c.region === 'eu-west-1').imageId;
     expect((await amictl(['resolve', family, '--region', 'eu-west-1', '-q'])).stdout).toBe(
       `${euImage}\n`,

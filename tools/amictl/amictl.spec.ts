@@ -128,6 +128,55 @@ describe('amictl', () => {
     ).toBeNull();
   });
 
+  it('promote --wait retries while a copy is on its way, and stops at any other refusal', async () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const out = { line: (t: string) => lines.push(t), error: (t: string) => errors.push(t) };
+    const problem = (status: number, detail: string) =>
+      new Response(JSON.stringify({ status, title: 'Precondition Failed', detail }), {
+        status,
+        headers: { 'content-type': 'application/problem+json' },
+      });
+    const notYet = (missing: string) =>
+      problem(
+        412,
+        `version v1 is not available in every target region yet (missing: ${missing}); wait for replication or promote with force`,
+      );
+    const answers = [
+      () => notYet('eu-west-1, ap-south-1'),
+      () => notYet('eu-west-1, ap-south-1'),
+      () => notYet('eu-west-1'),
+      () =>
+        new Response(
+          JSON.stringify({ family: 'web', channel: 'prod', version: 'v1', previousVersion: null }),
+          { status: 200, headers: { 'content-type': 'application/json' } },
+        ),
+    ];
+    const calls: string[] = [];
+    const fetchAnswers = (async (url: string, init: RequestInit) => {
+      calls.push(`${init.method} ${new URL(url).pathname}`);
+      return answers[calls.length - 1]();
+    }) as unknown as typeof fetch;
+    const deps = { out, env: { AUTH_JWT_SECRET: 's' }, sleep: async () => undefined };
+    const argv = ['channel', 'promote', 'web', 'prod', 'v1', '--wait'];
+    expect(await runAmictl(argv, { ...deps, fetch: fetchAnswers })).toBe(0);
+    expect(calls).toEqual(Array(4).fill('POST /v1/families/web/channels/prod/promote'));
+    expect(lines).toEqual([
+      'waiting for the copies in eu-west-1, ap-south-1',
+      'waiting for the copies in eu-west-1',
+      'web prod: (none) -> v1',
+    ]);
+    // a protected channel is refused with 412 too: no retry
+    let asked = 0;
+    const protectedChannel = (async () => {
+      asked += 1;
+      return problem(412, 'channel prod is protected: only admins move it');
+    }) as unknown as typeof fetch;
+    expect(await runAmictl(argv, { ...deps, fetch: protectedChannel })).toBe(1);
+    expect(asked).toBe(1);
+    expect(errors.at(-1)).toMatch(/412.*channel prod is protected/);
+  });
+
   it('exits 2 on bad usage, naming what was wrong, without calling any service', async () => {
     const errors: string[] = [];
     const out = { line: () => undefined, error: (t: string) => errors.push(t) };

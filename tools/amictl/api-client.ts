@@ -67,6 +67,7 @@ export class ApiClient {
       throw new CliError(
         problemMessage(service, method, request.path, res.status, answer, text, request.role),
         exitCodeOfStatus(res.status),
+        res.status,
       );
     return answer as T;
   }

@@ -33,6 +33,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
+    /** the HTTP status a service answered, when the error is its answer */
+    readonly httpStatus?: number,
   ) {
     super(message);
   }

@@ -15,12 +15,14 @@ export function registerVersions(program: Command, cli: () => Cli): void {
     .option('--state <state>', 'only versions with a copy in this state (available, deprecated, …)')
     .option('--limit <n>', 'versions per page', positiveInt)
     .option('--cursor <cursor>', 'the page after this cursor')
+    .option('-q, --quiet', 'print the version names alone, newest first (for scripts)')
     .action(async (family: string, opts) => {
       const c = cli();
       const page = await c.api.call('catalog', {
         path: `/v1/families/${seg(family)}/versions`,
         query: { region: opts.region, state: opts.state, limit: opts.limit, cursor: opts.cursor },
       });
+      if (opts.quiet && !c.json) return c.lines(page.items.map((v: any) => v.version));
       c.emit(page, (p: any) => {
         c.lines(
           table(
