@@ -29,6 +29,19 @@ describe('Faults', () => {
     ]);
   });
 
+  it('throttles a fraction of calls, before they reach moto only', () => {
+    const rolls = [0.2, 0.5, 0.29];
+    const faults = new Faults(() => rolls.shift() ?? 1);
+    faults.add({ service: 'ec2', kind: 'throttled', probability: 0.3 });
+    expect([0, 1, 2].map(() => faults.pick(target('CopyImage'), 'before')?.kind)).toEqual([
+      'throttled',
+      undefined,
+      'throttled',
+    ]);
+    expect(faults.pick({ ...target('SendCommand'), service: 'ssm' }, 'before')).toBeUndefined();
+    expect(() => faults.add({ kind: 'throttled', when: 'after' })).toThrow(/before the call/);
+  });
+
   it('keeps before and after faults apart and adds up latency', () => {
     const faults = new Faults();
     faults.add({ action: 'CopyImage', kind: 'drop', when: 'after' });

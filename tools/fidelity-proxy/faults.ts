@@ -1,11 +1,18 @@
 // Fault injection, switched at run time: per action (or '*'), fire with a probability
 // and/or for the next N matching calls. Kinds: HTTP 500 InternalError, HTTP 503
-// Unavailable, added latency, or a dropped connection. 'after' faults let the call reach
+// Unavailable, EC2's throttling answer (a fraction of calls throttled, whatever the buckets
+// say), added latency, or a dropped connection. 'after' faults let the call reach
 // moto and then lose the answer, the case idempotency exists for.
 import { randomUUID } from 'node:crypto';
 import type { Scope } from './ec2-request.js';
 
-export const FAULT_KINDS = ['internal-error', 'unavailable', 'latency', 'drop'] as const;
+export const FAULT_KINDS = [
+  'internal-error',
+  'unavailable',
+  'throttled',
+  'latency',
+  'drop',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type FaultWhen = 'before' | 'after';
 
@@ -66,8 +73,8 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
     throw new Error('latency rules need latencyMs >= 0');
   if (rule.when !== undefined && rule.when !== 'before' && rule.when !== 'after')
     throw new Error("when must be 'before' or 'after'");
-  if (rule.kind === 'latency' && rule.when === 'after')
-    throw new Error("latency rules apply before the call; leave 'when' out");
+  if ((rule.kind === 'latency' || rule.kind === 'throttled') && rule.when === 'after')
+    throw new Error(`${rule.kind} rules apply before the call; leave 'when' out`);
   for (const field of ['service', 'account', 'region'] as const) {
     if (rule[field] !== undefined && typeof rule[field] !== 'string')
       throw new Error(`${field} must be a string`);

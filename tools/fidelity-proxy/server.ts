@@ -72,6 +72,7 @@ function ec2FaultResponse(rule: FaultRule): Ec2Response | undefined {
     return ec2Error(500, 'InternalError', 'An internal error has occurred.');
   if (rule.kind === 'unavailable')
     return ec2Error(503, 'Unavailable', "The server is overloaded and can't handle the request.");
+  if (rule.kind === 'throttled') return requestLimitExceeded();
   return undefined;
 }
 
@@ -89,7 +90,17 @@ function jsonFaultResponse(rule: FaultRule): { status: number; body: string } | 
       status: 503,
       body: JSON.stringify({ __type: 'ServiceUnavailable', message: 'Service unavailable.' }),
     };
+  if (rule.kind === 'throttled')
+    return {
+      status: 400,
+      body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
+    };
   return undefined;
+}
+
+/** A throttled fault counts as throttling, like an empty bucket; the others as faults. */
+function faultOutcome(rule: FaultRule): 'throttled' | 'fault' {
+  return rule.kind === 'throttled' ? 'throttled' : 'fault';
 }
 
 /** Applies an error or drop fault to an EC2 call. */
@@ -144,7 +155,7 @@ class ProxyHandler {
     }
     const before = this.state.faults.pick(target, 'before');
     if (before) {
-      this.state.counters.record(call, call.action, 'fault');
+      this.state.counters.record(call, call.action, faultOutcome(before));
       return injectEc2Fault(req, res, before);
     }
 
@@ -193,7 +204,7 @@ class ProxyHandler {
     counterName: string,
     rule: FaultRule,
   ): void {
-    this.state.counters.record(scope, counterName, 'fault');
+    this.state.counters.record(scope, counterName, faultOutcome(rule));
     const response = jsonFaultResponse(rule);
     if (!response) {
       req.socket.destroy();

@@ -160,6 +160,19 @@ describe('fault injection', () => {
     expect(counters.actions.DescribeImages).toMatchObject({ fault: 1, ok: 1, upstream: 1 });
   });
 
+  it('throttles a fraction of the calls with RequestLimitExceeded, counted as throttled', async () => {
+    await control('POST', 'faults', { service: 'ec2', kind: 'throttled', count: 1 });
+    await control('POST', 'counters/reset');
+
+    const error = await failure(describeSelf());
+    expect(error.name).toBe('RequestLimitExceeded');
+    expect(error.$metadata?.httpStatusCode).toBe(503);
+    await describeSelf();
+
+    const counters = (await control<CountersSnapshot>('GET', 'counters')).json;
+    expect(counters.actions.DescribeImages).toMatchObject({ throttled: 1, ok: 1, upstream: 1 });
+  });
+
   it('answers HTTP 503 Unavailable for any action with "*"', async () => {
     await control('POST', 'faults', { kind: 'unavailable', count: 1 });
     const error = await failure(ec2.send(new DescribeRegionsCommand({})));
