@@ -59,7 +59,9 @@ export function buildOpenApiDocument(
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
-      completeAnswers(operation, open.has(operation.operationId ?? ''));
+      // A handler on several paths (/health and /health/ready) gets ids suffixed [0], [1]...
+      const handler = (operation.operationId ?? '').replace(/\[\d+\]$/, '');
+      completeAnswers(operation, open.has(handler));
       // One handler may serve several paths (/health and /health/ready): ids must be unique.
       if (operation.operationId && seen.has(operation.operationId))
         operation.operationId = `${operation.operationId}_${path.replace(/\W+/g, '_')}`;
