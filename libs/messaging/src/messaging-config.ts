@@ -17,6 +17,11 @@ export const messagingConfigShape = {
   INBOX_RETENTION_MS: env.int(14 * 24 * 3600_000, 1),
   /** A new consumer group reads from the end of its topics (tests); by default from the start. */
   KAFKA_NEW_GROUP_FROM_END: env.bool(false),
+  /**
+   * How long the group waits for a member that stopped heartbeating (a crashed or paused
+   * replica) before its partitions move. Within the broker's group.min/max.session.timeout.ms.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: env.int(30_000, 6_000),
 };
 
 /** Cross-variable rules of the messaging config; every problem named at once. */

@@ -204,6 +204,7 @@ export function createEventServer(
     },
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     startNewGroupAtEnd: config.KAFKA_NEW_GROUP_FROM_END,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     onOutcome: (topic, outcome) => consumed.inc({ topic, outcome }),
     onUnknownType: (topic, type) => unknownTypes.inc({ topic, type }),
     onLag: (topic, partition, lag) => consumerLag.set({ topic, partition: String(partition) }, lag),

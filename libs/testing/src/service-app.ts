@@ -34,6 +34,8 @@ export async function startServiceForTest(
     KAFKA_SASL_USERNAME: `ami-${service.name}`,
     KAFKA_SASL_PASSWORD: env.kafkaPassword(`ami-${service.name}`),
     KAFKA_NEW_GROUP_FROM_END: 'true',
+    // a killed replica's partitions move in seconds, not the 30 s default
+    KAFKA_SESSION_TIMEOUT_MS: '8000',
     KAFKA_GROUP_ID: uniqueName(`${service.name}-test`),
     AWS_ENDPOINT_URL: env.awsEndpoint,
     AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,

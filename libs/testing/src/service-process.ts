@@ -42,6 +42,8 @@ export async function startServiceProcess(
       KAFKA_SASL_USERNAME: `ami-${name}`,
       KAFKA_SASL_PASSWORD: env.kafkaPassword(`ami-${name}`),
       KAFKA_NEW_GROUP_FROM_END: 'true',
+      // a killed replica's partitions move in seconds, not the 30 s default
+      KAFKA_SESSION_TIMEOUT_MS: '8000',
       KAFKA_GROUP_ID: uniqueName(`${name}-e2e`),
       AWS_ENDPOINT_URL: env.awsEndpoint,
       AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? LOCAL_AUTH_SECRET,

@@ -28,6 +28,8 @@ export interface KafkaEventServerOptions {
   maxMessageBytes: number;
   /** A new consumer group starts at the end of its topics instead of their beginning. */
   startNewGroupAtEnd?: boolean;
+  /** The consumer group's session timeout (default 30 s). */
+  sessionTimeoutMs?: number;
   onOutcome?: (
     topic: string,
     outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried',
@@ -77,8 +79,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       if (topics.length > 0) {
         this.consumer = this.options.kafka.consumer({
           groupId: this.options.groupId,
-          sessionTimeout: 30_000,
-          heartbeatInterval: 3_000,
+          sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+          heartbeatInterval: Math.min(
+            3_000,
+            Math.floor((this.options.sessionTimeoutMs ?? 30_000) / 3),
+          ),
           maxBytesPerPartition: this.options.maxMessageBytes + 64 * 1024,
         });
         await this.consumer.connect();
