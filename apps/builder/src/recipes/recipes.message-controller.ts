@@ -15,7 +15,7 @@ import type {
   FamilySpecApplied,
   VersionImported,
 } from '@ami/contracts';
-import { EventContext, OnEvent } from '@ami/messaging';
+import { EventContext, lockFamily, OnEvent } from '@ami/messaging';
 import { MetricsService, ROOT_LOGGER } from '@ami/observability';
 import { AwaitingSpecRequests } from '../rebuild-requests/awaiting-spec.service.js';
 import { FamilyRecipesRepository } from './family-recipes.repository.js';
@@ -49,6 +49,10 @@ export class RecipesMessageController {
     @Ctx() ctx: EventContext,
   ) {
     const { spec, specVersion, family } = event.data;
+    // Under the family's lock, as a rebuild request is received: otherwise a request read
+    // beside its spec (another replica, another topic) finds no spec, this finds no waiting
+    // request, and the request waits until the sweep rejects it.
+    await lockFamily(ctx.tx, 'builder', family);
     await this.recipes.save(ctx.tx, {
       family,
       specVersion,
