@@ -64,6 +64,7 @@ interface AuditEvent {
       channel?: string;
       target?: string;
     };
+    before: Record<string, any> | null;
     after: Record<string, any> | null;
     outcome: string;
   };
@@ -109,6 +110,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
   });
 
   it('takes a family from a rebuild request on Kafka to a retired oldest version, audited in order', async () => {
+    const testStart = Date.now();
     const parent = uniqueName('e2e-journey');
     const child = uniqueName('e2e-journey-child');
     // Collected from the end of the topic as it is now: only what this journey causes.
@@ -144,13 +146,21 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       ])),
     );
     await Promise.all(services.map((s) => waitReady(s)));
-    const [catalog, builder, , permissions, scanner] = services as [
+    const [catalog, builder, replicator, permissions, scanner] = services as [
       ServiceProcess,
       ServiceProcess,
       ServiceProcess,
       ServiceProcess,
       ServiceProcess,
     ];
+    // How long each step of the journey took, printed at the end (the suite has a time budget).
+    const startedAt = Date.now();
+    let phaseStart = startedAt;
+    const phases: string[] = [`services ready ${((startedAt - testStart) / 1000).toFixed(1)} s`];
+    const phase = (done: string) => {
+      phases.push(`step ${Number(done) - 1} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+      phaseStart = Date.now();
+    };
     const call = await adminCalls();
     const token = await mintToken({
       subject: 'e2e',
@@ -334,6 +344,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     };
     await requestRebuild(1, false);
 
+    phase('2');
     // ── 2. Built, copied to 3 regions, shared, visible over HTTP and gRPC ──────────────────
     const v1 = (await nthVersion(parent, 1)).version as string;
     const v1Copies = await copiedEverywhere(parent, v1);
@@ -347,6 +358,14 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       requestedBy: 'ci:platform-journey',
       reason: 'pipeline run 1',
     });
+
+    // The replicator made one copy job per other region, each with the image the catalog shows.
+    const jobs = (await call(replicator.url, 'GET', `/v1/copies?family=${parent}`)).body.items;
+    expect(jobs.map((j: any) => [j.version, j.region, j.state, j.imageId]).sort()).toEqual(
+      REGIONS.filter((r) => r !== BUILD_REGION)
+        .map((r) => [v1, r, 'succeeded', v1Copies[r].imageId])
+        .sort(),
+    );
 
     // Launch permissions for the account on every copy, in EC2 and in the permissions service.
     const sharedWith = async (region: string, imageId: string) =>
@@ -401,9 +420,38 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       ).toMatchObject({ family: parent, region, version: v1, imageId: v1Copies[region].imageId });
     }
 
+    phase('3');
     // ── 3. A second version, promoted; the targets follow; the child is built from it ──────
+    const imageIn = async (region: string, imageId: string) =>
+      (
+        await ec2[region]!.send(
+          new DescribeImagesCommand({
+            Owners: ['self'],
+            IncludeDeprecated: true,
+            IncludeDisabled: true,
+            Filters: [{ Name: 'image-id', Values: [imageId] }],
+          }),
+        )
+      ).Images?.[0];
     await requestRebuild(2, true);
     const v2 = (await nthVersion(parent, 2)).version as string;
+    // v1 is no longer the newest: retention deprecates it now and retires it 13 seconds later.
+    // Watched from here on, so the deprecation is seen in EC2 before the image goes.
+    const deprecatedIn = new Map<string, string>();
+    const goneBeforeDeprecated: string[] = [];
+    const watchDeprecation = (async () => {
+      const deadline = Date.now() + 60_000;
+      while (deprecatedIn.size + goneBeforeDeprecated.length < REGIONS.length) {
+        if (Date.now() > deadline) break;
+        for (const region of REGIONS) {
+          if (deprecatedIn.has(region) || goneBeforeDeprecated.includes(region)) continue;
+          const image = await imageIn(region, v1Copies[region].imageId);
+          if (!image) goneBeforeDeprecated.push(region);
+          else if (image.DeprecationTime) deprecatedIn.set(region, image.DeprecationTime);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
     const v2Built = (await call(catalog.url, 'GET', `/v1/families/${parent}/versions/${v2}`)).body;
     const v2East = v2Built.copies.find((c: any) => c.region === BUILD_REGION).imageId as string;
     // Someone launches from v2 by a template of their own: retention must keep v2 for it.
@@ -426,6 +474,24 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     ).toBe(202);
     const childFirst = await nthVersion(child, 1);
     expect(childFirst.parent).toEqual({ family: parent, version: v2 });
+    // Built from the parent's prod image in its build region, and resolvable there.
+    expect(childFirst).toMatchObject({
+      origin: 'build',
+      source: { imageId: v2East },
+      copies: [
+        { region: BUILD_REGION, state: 'available', imageId: expect.stringMatching(/^ami-/) },
+      ],
+    });
+    const childResolved = await call(
+      catalog.url,
+      'GET',
+      `/v1/families/${child}/resolve?channel=latest&region=${BUILD_REGION}`,
+    );
+    expect(childResolved.body).toMatchObject({
+      family: child,
+      version: childFirst.version,
+      imageId: childFirst.copies[0].imageId,
+    });
     await eventually(
       async () =>
         (await call(scanner.url, 'GET', `/v1/maintenance/findings/${child}`)).body.findings
@@ -434,6 +500,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       'the child version seen by the scanner',
     );
 
+    phase('4');
     // ── 4. The third version promoted: targets follow, the child is rebuilt by the cascade ──
     const v3 = (await nthVersion(parent, 3)).version as string;
     const v3Copies = await copiedEverywhere(parent, v3);
@@ -450,18 +517,8 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     const cascaded = childBuilds.find((b) => b.requestedBy === 'maintenance-scanner');
     expect(cascaded?.reason).toContain(`parent ${parent} prod moved to ${v3}`);
 
+    phase('5');
     // ── 5. Retention: v1 deprecated then retired everywhere; v2 kept by the hand-made template
-    const imageIn = async (region: string, imageId: string) =>
-      (
-        await ec2[region]!.send(
-          new DescribeImagesCommand({
-            Owners: ['self'],
-            IncludeDeprecated: true,
-            IncludeDisabled: true,
-            Filters: [{ Name: 'image-id', Values: [imageId] }],
-          }),
-        )
-      ).Images?.[0];
     let left: string[] = [];
     await eventually(
       async () => {
@@ -500,6 +557,13 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       30_000,
       `the catalog to show every copy of ${v1} deregistered`,
     );
+    await watchDeprecation;
+    expect(goneBeforeDeprecated, `regions where ${v1} went before it was seen deprecated`).toEqual(
+      [],
+    );
+    expect([...deprecatedIn.keys()].sort()).toEqual([...REGIONS].sort());
+    const v1Now = await grpc.call('GetVersion', { family: parent, version: v1 });
+    expect(v1Now.copies.map((c: any) => c.state)).toEqual(REGIONS.map(() => 'deregistered'));
     for (const region of REGIONS) {
       const image = await imageIn(region, v2Copies[region].imageId);
       expect(image?.State, `${v2} in ${region}`).toBe('available');
@@ -526,6 +590,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       expect.arrayContaining(['one of the newest versions (#1)', 'channel prod points to it']),
     );
 
+    phase('6');
     // ── 6. Every state change on ami.audit.v1 once, in order per family ────────────────────
     const trail = (family: string): AuditEvent[] =>
       audit!.messages
@@ -581,6 +646,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
 
     // The spec comes first; each request is received, queued, built step by step and succeeds.
     expect(parentTrail[0]!.data.action).toBe('family-spec.applied');
+    once(parentTrail, 'family-spec.applied');
     const versions = [v1, v2, v3];
     const succeededAt: Record<string, number> = {};
     requestIds.forEach((requestId, n) => {
@@ -614,18 +680,31 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       expect(steps[0]!.i).toBeGreaterThan(queued);
       expect(steps.at(-1)!.i).toBeLessThan(succeeded);
       succeededAt[version] = succeeded;
-      // Copied to each other region once, after the version was built; shared in each region
-      // once its copy is there.
+      // Copied to each other region once (queued, started, succeeded) after the version was
+      // built; its launch permissions changed once in each region, once its copy was there.
       for (const region of REGIONS) {
-        const copied =
-          region === BUILD_REGION
-            ? succeeded
-            : once(parentTrail, 'copy.succeeded', ofVersion(version, region));
-        for (const i of at(parentTrail, 'copy.queued', ofVersion(version, region)))
-          expect(i).toBeGreaterThan(succeeded);
-        const shared = at(parentTrail, 'launch-permissions.applied', ofVersion(version, region));
-        expect(shared.length, `${version} shared in ${region}`).toBeGreaterThan(0);
-        expect(shared[0]).toBeGreaterThan(copied);
+        let copied = succeeded;
+        if (region !== BUILD_REGION) {
+          const queuedCopy = once(parentTrail, 'copy.queued', ofVersion(version, region));
+          const started = once(parentTrail, 'copy.started', ofVersion(version, region));
+          copied = once(parentTrail, 'copy.succeeded', ofVersion(version, region));
+          expect(queuedCopy).toBeGreaterThan(succeeded);
+          expect(started).toBeGreaterThan(queuedCopy);
+          expect(copied).toBeGreaterThan(started);
+        }
+        const passes = at(parentTrail, 'launch-permissions.applied', ofVersion(version, region));
+        const changes = passes.filter(
+          (i) =>
+            JSON.stringify(parentTrail[i]!.data.before) !==
+            JSON.stringify(parentTrail[i]!.data.after),
+        );
+        expect(changes, `launch permissions of ${version} in ${region} changed once`).toHaveLength(
+          1,
+        );
+        expect(changes[0]).toBeGreaterThan(copied);
+        expect(parentTrail[changes[0]!]!.data.after?.launch).toEqual([
+          { kind: 'account', value: SHARED_WITH },
+        ]);
       }
     });
     // Promoted after every copy exists; each target written once per promote, after it.
@@ -651,8 +730,10 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       const retired = once(parentTrail, 'image.deregistered', ofVersion(v1, region));
       expect(deprecated).toBeGreaterThan(succeededAt[v2]!);
       expect(retired).toBeGreaterThan(deprecated);
-      for (const i of at(parentTrail, 'snapshot.deleted', ofVersion(v1, region)))
-        expect(i).toBeGreaterThan(retired);
+      for (const snapshotId of v1Copies[region].snapshotIds as string[])
+        expect(
+          once(parentTrail, 'snapshot.deleted', (e) => e.data.after?.snapshotId === snapshotId),
+        ).toBeGreaterThan(retired);
     }
     // Nothing of v2 or v3 was deprecated or retired.
     for (const version of [v2, v3])
@@ -661,6 +742,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
 
     // The child: its spec, a first build, and the cascade's build after the parent's v3 promote.
     expect(childTrail[0]!.data.action).toBe('family-spec.applied');
+    once(childTrail, 'family-spec.applied');
     const childSucceeded = at(childTrail, 'build.succeeded');
     expect(childSucceeded.map((i) => childTrail[i]!.data.subject.version)).toEqual([
       childFirst.version,
@@ -671,7 +753,12 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       'build.queued',
       (e) => e.data.actor === 'maintenance-scanner',
     );
-    expect(cascadeQueued).toBeGreaterThan(childSucceeded[0]!);
+    const asked = once(childTrail, 'rebuild.asked');
+    expect(childTrail[asked]!.data.actor).toBe('maintenance-scanner');
+    expect(asked).toBeGreaterThan(childSucceeded[0]!);
+    expect(cascadeQueued).toBeGreaterThan(asked);
     expect(cascadeQueued).toBeLessThan(childSucceeded[1]!);
+    phase('7');
+    console.info(`platform journey: ${phases.join(', ')}`);
   });
 });
