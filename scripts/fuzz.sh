@@ -17,7 +17,8 @@
 # and fails on INTERNAL/UNKNOWN, on anything but UNAUTHENTICATED without a valid token, and on
 # errors without a message. Same seed, same requests.
 #
-# FUZZ_SERVICES defaults to every HTTP service. schemathesis lives in its own virtualenv
+# FUZZ_SERVICES defaults to every HTTP service and the console (its audit stream is fuzzed apart,
+# with a token that expires in seconds, since a stream lasts as long as its token). schemathesis lives in its own virtualenv
 # under .stack/fuzz (pinned in infra/schemathesis/requirements.txt, reused across runs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,7 +30,7 @@ source scripts/lib/common.sh
 if ((by_hand)); then bash scripts/stack.sh infra >/dev/null; fi
 eval "$(bash scripts/stack.sh env)"
 
-: "${FUZZ_SERVICES:=catalog builder replicator permissions maintenance-scanner}"
+: "${FUZZ_SERVICES:=catalog builder replicator permissions maintenance-scanner console}"
 : "${FUZZ_MAX_EXAMPLES:=5}"
 : "${FUZZ_SEED:=20261201}"
 : "${FUZZ_GRPC:=1}"
@@ -62,7 +63,7 @@ trap cleanup EXIT
 
 run=$(date +%s)
 declare -A URL GRPC
-for app in $FUZZ_SERVICES; do
+for app in ${FUZZ_SERVICES/console/}; do
   role=${app//-/_}; pw="$(tr 'a-z' 'A-Z' <<<"$role")_DB_PASSWORD"
   port=$(free_port); grpc=$(free_port)
   [[ -f dist/apps/$app/src/main.js ]] || die "$app: dist/apps/$app/src/main.js missing (npm run build)"
@@ -77,6 +78,19 @@ for app in $FUZZ_SERVICES; do
   URL[$app]="http://127.0.0.1:$port"
   GRPC[$app]="127.0.0.1:$grpc"
 done
+if [[ " $FUZZ_SERVICES " == *" console "* ]]; then
+  # The console: no database, the fuzzed services behind its /api proxy, the audit feed as ops.
+  port=$(free_port)
+  [[ -f dist/apps/console/src/main.js ]] || die "console: dist/apps/console/src/main.js missing (npm run build)"
+  env NODE_ENV=test LOG_LEVEL=warn HTTP_PORT="$port" KAFKA_SASL_USERNAME=ami-ops \
+    KAFKA_SASL_PASSWORD="$KAFKA_OPS_PASSWORD" KAFKA_GROUP_ID="ami-ops-console-fuzz-$run" \
+    CATALOG_URL="${URL[catalog]:-http://127.0.0.1:9}" BUILDER_URL="${URL[builder]:-http://127.0.0.1:9}" \
+    REPLICATOR_URL="${URL[replicator]:-http://127.0.0.1:9}" PERMISSIONS_URL="${URL[permissions]:-http://127.0.0.1:9}" \
+    MAINTENANCE_SCANNER_URL="${URL[maintenance-scanner]:-http://127.0.0.1:9}" \
+    "$NODE" dist/apps/console/src/main.js >"$FUZZ_DIR/console.log" 2>&1 &
+  pids+=($!)
+  URL[console]="http://127.0.0.1:$port"
+fi
 for app in $FUZZ_SERVICES; do
   wait_for 120 "$app ready" http_ok "${URL[$app]}/health/ready" ||
     { tail -30 "$FUZZ_DIR/$app.log"; die "$app did not become ready"; }
@@ -88,14 +102,29 @@ summary=()
 for app in $FUZZ_SERVICES; do
   say "$app: schemathesis, at most $FUZZ_MAX_EXAMPLES examples per operation (seed $FUZZ_SEED)"
   report="$FUZZ_DIR/$app-report.json"
+  st_run() { # <output> <token> [schemathesis options]
+    local out=$1 bearer=$2; shift 2
+    # From FUZZ_DIR: schemathesis keeps its cache (.schemathesis/) in the working directory.
+    (cd "$FUZZ_DIR" && "$FUZZ_VENV/bin/st" run "${URL[$app]}/openapi.json" --url "${URL[$app]}" \
+      -H "Authorization: Bearer $bearer" --checks "$FUZZ_CHECKS" \
+      --max-examples "$FUZZ_MAX_EXAMPLES" --seed "$FUZZ_SEED" --phases examples,coverage,fuzzing \
+      --workers 1 --request-timeout 10 --no-color --warnings off "$@") >"$out" 2>&1
+  }
   set +e
-  # From FUZZ_DIR: schemathesis keeps its cache (.schemathesis/) in the working directory.
-  (cd "$FUZZ_DIR" && "$FUZZ_VENV/bin/st" run "${URL[$app]}/openapi.json" --url "${URL[$app]}" \
-    -H "Authorization: Bearer $token" --checks "$FUZZ_CHECKS" \
-    --max-examples "$FUZZ_MAX_EXAMPLES" --seed "$FUZZ_SEED" --phases examples,coverage,fuzzing \
-    --workers 1 --request-timeout 10 --no-color --warnings off \
-    --report json --report-json-path "$report") >"$FUZZ_DIR/$app.out" 2>&1
-  rc=$?
+  if [[ $app == console ]]; then
+    # The audit stream lasts as long as its token: a token of seconds ends each stream, then 401s.
+    st_run "$FUZZ_DIR/$app.out" "$token" --exclude-path /v1/audit/stream \
+      --report json --report-json-path "$report"
+    rc=$?
+    short=$("$NODE" dist/tools/cli/mint-token.js --role reader --sub fuzz --expires 3)
+    st_run "$FUZZ_DIR/$app-stream.out" "$short" --include-path /v1/audit/stream
+    stream_rc=$?
+    tail -n 6 "$FUZZ_DIR/$app-stream.out" | sed "s/^/[fuzz $app stream] /"
+    ((stream_rc == 0)) || { rc=1; cat "$FUZZ_DIR/$app-stream.out" >>"$FUZZ_DIR/$app.out"; }
+  else
+    st_run "$FUZZ_DIR/$app.out" "$token" --report json --report-json-path "$report"
+    rc=$?
+  fi
   set -e
   tail -n 25 "$FUZZ_DIR/$app.out" | sed "s/^/[fuzz $app] /"
   if ((rc != 0)); then
@@ -107,13 +136,15 @@ for app in $FUZZ_SERVICES; do
   fi
   ops=$(grep -m1 -oE 'Tested: [0-9]+' "$FUZZ_DIR/$app.out" || true)
   cases=$(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app.out" | sed 's/^ *//' || true)
+  [[ $app != console ]] ||
+    cases+=" (and the audit stream: $(grep -m1 -E '^ *[0-9]+ generated' "$FUZZ_DIR/$app-stream.out" | sed 's/^ *//' || true))"
   summary+=("$app: ${ops#Tested: } operations, $cases")
 done
 if [[ $FUZZ_GRPC != 0 ]]; then
   [[ -f dist/tools/grpc-fuzz/main.js ]] || die "dist/tools/grpc-fuzz/main.js missing (npm run build)"
   say "gRPC: $FUZZ_GRPC_CASES cases per RPC (seed $FUZZ_SEED)"
   targets=()
-  for app in $FUZZ_SERVICES; do targets+=(--target "$app=${GRPC[$app]}"); done
+  for app in ${FUZZ_SERVICES/console/}; do targets+=(--target "$app=${GRPC[$app]}"); done
   expired=$("$NODE" dist/tools/cli/mint-token.js --role admin --sub fuzz --expires=-60) || expired=""
   set +e
   GRPC_FUZZ_TOKEN=$token "$NODE" dist/tools/grpc-fuzz/main.js "${targets[@]}" --cases "$FUZZ_GRPC_CASES" \

@@ -29,7 +29,21 @@ export class AuditStreamHttpController {
   @ApiAnswers({
     description: `server-sent events; each \`audit\` event's data is an AuditEntry (components.schemas) as JSON; a comment every ${HEARTBEAT_MS / 1000} s keeps the connection open`,
     mediaType: 'text/event-stream',
-    schema: { type: 'string' },
+    // One event of the stream (OpenAPI 3.2's itemSchema; in 3.1 tools read the schema per event).
+    schema: {
+      type: 'object',
+      required: ['event', 'data'],
+      properties: {
+        event: { const: 'audit' },
+        id: { type: 'string', description: '<partition>-<offset> of the entry on the audit topic' },
+        data: {
+          type: 'string',
+          contentMediaType: 'application/json',
+          contentSchema: { $ref: '#/components/schemas/AuditEntry' },
+        },
+        retry: { type: 'integer' },
+      },
+    },
   })
   @ApiResponse({
     status: 401,
