@@ -14,8 +14,10 @@ export interface JourneyOptions {
   families: number;
   regions: string[];
   sharingAccounts: string[];
-  /** Builds per family: the first asked normally, the later ones forced. */
-  rounds: number;
+  /** Builds per family at least: the first asked normally, the later ones forced. */
+  minRounds: number;
+  /** More rounds are started until then (while faults are still being injected). */
+  continueUntil: number;
   deadlineAt: number;
 }
 
@@ -92,7 +94,11 @@ export class Journey {
       throw new Error(`spec refused: ${applied.status} ${JSON.stringify(applied.body)}`);
     this.log(`${family}: spec applied`);
 
-    for (let round = 1; round <= this.options.rounds; round++) {
+    for (
+      let round = 1;
+      round <= this.options.minRounds || Date.now() < this.options.continueUntil;
+      round++
+    ) {
       const key = `${family}-r${round}`;
       const force = round > 1;
       // Even families ask the catalog first, odd ones write to the bus first; each then asks

@@ -48,6 +48,10 @@ export class Replica {
   child?: ChildProcess;
   paused = false;
   starts = 0;
+  /** Exits the drill did not cause, with when and how: each is restarted, as an orchestrator would. */
+  readonly crashes: string[] = [];
+  /** The drill stopped it on purpose: no restart until it says so. */
+  private down = false;
   private log?: WriteStream;
 
   constructor(
@@ -74,6 +78,7 @@ export class Replica {
   }
 
   start(): void {
+    this.down = false;
     if (this.running) return;
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
     this.log.write(`\n===== ${new Date().toISOString()} starting ${this.name}\n`);
@@ -85,6 +90,16 @@ export class Replica {
     });
     child.stdout!.pipe(this.log, { end: false });
     child.stderr!.pipe(this.log, { end: false });
+    child.once('exit', (code, signal) => {
+      if (this.down || this.child !== child) return;
+      this.crashes.push(`${new Date().toISOString()} exit ${code ?? signal}`);
+      this.log?.write(
+        `\n===== ${new Date().toISOString()} exited on its own (${code ?? signal}); restarting\n`,
+      );
+      setTimeout(() => {
+        if (!this.down && this.child === child) this.start();
+      }, 1000).unref();
+    });
     this.child = child;
     this.paused = false;
   }
@@ -103,25 +118,33 @@ export class Replica {
   }
 
   async kill(): Promise<void> {
+    this.down = true;
     this.signal('SIGKILL');
     await this.waitExit();
   }
 
-  async ready(timeoutMs = 90_000): Promise<void> {
+  /** Until it answers ready; an exit on its own meanwhile is restarted (see start). */
+  async ready(timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running)
-        throw new Error(`${this.name} exited while starting (log: ${this.logFile})`);
+      if (this.down) throw new Error(`${this.name} was stopped while starting`);
+      if (!this.running) {
+        await sleep(300);
+        continue;
+      }
       const res = await fetch(`${this.url}/health/ready`, {
         signal: AbortSignal.timeout(2000),
       }).catch(() => undefined);
       if (res?.status === 200) return;
       await sleep(300);
     }
-    throw new Error(`${this.name} not ready after ${timeoutMs} ms (log: ${this.logFile})`);
+    throw new Error(
+      `${this.name} not ready after ${timeoutMs} ms (${this.crashes.length} exits on its own; log: ${this.logFile})`,
+    );
   }
 
   async stop(): Promise<void> {
+    this.down = true;
     if (this.paused) this.signal('SIGCONT');
     this.signal('SIGTERM');
     await this.waitExit(15_000);
@@ -133,6 +156,8 @@ export class Replica {
 export interface FleetOptions {
   runId: string;
   logDir: string;
+  /** Settings every replica gets on top of its own. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -188,7 +213,7 @@ export class Fleet {
             i,
             port,
             grpcPort,
-            replicaEnv(service, port, grpcPort, options.runId),
+            { ...replicaEnv(service, port, grpcPort, options.runId), ...options.env },
             join(options.logDir, `${service}-${i}.log`),
           ),
         );
