@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark, one after the other, and one table of their figures against the baselines
-# measured in the same run (docs: /work/shared/design/performance.md):
+# measured in the same run (bench/README.md says what each measures):
 #
 #   npm run bench               (= bash bench/run.sh)       the full sizes
 #   npm run bench -- --quick    a few seconds each, smaller sizes; the same table
@@ -8,7 +8,8 @@
 # resolve HTTP + gRPC (bench/resolve/run.sh: nginx and a bare grpc-js server beside the
 # catalog), the event path (outbox -> relay -> inbox against a bare kafkajs loop), the builder's
 # EC2 economy, the copy fan-out, reconcile and the retention scan (vitest's bench project).
-# Writes bench/results/latest.md (the table, the machine, load averages) beside each
+# Writes bench/results/latest.md (the table, the machine, load averages; also put into the
+# README's "Performance" section) beside each
 # benchmark's own JSON. Figures are reported, never asserted: the exit code says only whether
 # every benchmark ran (a benchmark that crashed is a row saying so, and exit 1).
 #
@@ -125,6 +126,8 @@ cut -d' ' -f1-3 /proc/loadavg >"$LOGS/loadavg.after"
 BENCH_QUICK=$QUICK BENCH_STARTED=$STARTED BENCH_STARTED_EPOCH=$STARTED_EPOCH BENCH_ONLY=$BENCH_ONLY \
   "$ROOT/node_modules/.bin/node" "$HERE/summary.mjs" "$RESULTS" "$RESULTS/latest.md"
 cat "$RESULTS/latest.md"
+# The README shows the latest table (between its bench:latest markers).
+"$ROOT/node_modules/.bin/node" "$HERE/readme-table.mjs" "$RESULTS/latest.md" "$ROOT/README.md" >&2
 if ((${#FAILED[@]})); then
   warn "benchmarks that did not run to the end: ${FAILED[*]} (logs in bench/results/logs/)"
   exit 1

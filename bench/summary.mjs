@@ -230,7 +230,7 @@ const lines = [
   ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
   '',
   'Ratios are against the baseline measured in the same run on the same machine; targets are',
-  "reported, never asserted (/work/shared/design/performance.md). Each benchmark's own JSON is",
+  "reported, never asserted (bench/README.md). Each benchmark's own JSON is",
   'beside this file; their output is in bench/results/logs/.',
   '',
   `Run times: ${

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The resolve benchmark (docs: /work/shared/design/performance.md, "Resolve"): the catalog's hot
+# The resolve benchmark (bench/resolve/README.md): the catalog's hot
 # path over HTTP and gRPC against nginx serving the same body, on this machine, in one run.
 #
 #   npm run bench:resolve            (= bash bench/resolve/run.sh)

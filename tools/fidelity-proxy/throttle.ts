@@ -1,6 +1,6 @@
 import { defaultRateLimit } from '@ami/aws';
 // EC2 request-rate throttling: a token bucket per account x region x action, sized by the
-// table in shared/design/aws-facts.md. A throttled call consumes no token.
+// table AWS documents (docs/real-aws.md). A throttled call consumes no token.
 import { getFilters, getList, getParam, type Ec2Call, type Params } from './ec2-request.js';
 
 export interface BucketSpec {

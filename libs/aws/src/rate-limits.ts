@@ -1,6 +1,6 @@
 import type { RateLimitSpec } from './aws-config.js';
 
-// The EC2 API's token buckets (per account and region) from shared/design/aws-facts.md.
+// The EC2 API's token buckets (per account and region) as AWS documents them (docs/real-aws.md).
 const SPECIAL: Record<string, RateLimitSpec> = {
   CopyImage: { capacity: 100, refillPerSecond: 1 },
   ModifyImageAttribute: { capacity: 100, refillPerSecond: 5 },
