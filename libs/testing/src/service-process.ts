@@ -61,7 +61,8 @@ export async function startServiceProcess(
     child,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      // A process ended by a signal has no exit code, only a signal code: stopped all the same.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
