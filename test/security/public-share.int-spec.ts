@@ -34,7 +34,7 @@ describe('no public share while disallowed, over gRPC or from an earlier grant',
     expect(granted.overrides).toHaveLength(1);
     await eventually(
       async () => (await h!.launchPermissions(copy.region, copy.imageId)).includes('group:all'),
-      15_000,
+      30_000,
       'the public grant on the image',
     );
   });
@@ -53,7 +53,7 @@ describe('no public share while disallowed, over gRPC or from an earlier grant',
     await h.settled(family, 1);
     await eventually(
       async () => !(await h!.launchPermissions(copy.region, copy.imageId)).includes('group:all'),
-      15_000,
+      30_000,
       'the public grant to be withdrawn',
     );
     expect(await h.launchPermissions(copy.region, copy.imageId)).toEqual([A]);

@@ -10,7 +10,7 @@ import {
   rpcsOf,
 } from './operations.js';
 import { type RunningService, SERVICES, startAllServices } from './services.js';
-import { refusedAuthorizations } from './tokens.js';
+import { refusedAuthorizations, token } from './tokens.js';
 
 /**
  * Every HTTP operation of every service's OpenAPI document, and every RPC of its .proto, refuses
@@ -85,6 +85,24 @@ describe('without a valid token, nothing but health and metrics answers', () => 
         }
       }
       expect(wrong).toEqual([]);
+    },
+  );
+
+  it.each(names)(
+    '%s: a valid token in the query string is not accepted, nor echoed',
+    async (name) => {
+      const s = service(name);
+      const admin = await token('admin');
+      const guarded = operations
+        .get(name)!
+        .find((o) => o.method === 'GET' && !OPEN_PATHS.includes(o.template))!;
+      const answer = await callOperation(s.url, {
+        ...guarded,
+        path: `${guarded.path}?access_token=${admin}`,
+      });
+      expect(isProblem(answer, 401)).toBe(true);
+      expect(JSON.stringify(answer.body)).not.toContain(admin);
+      expect(answer.body.instance).toContain('access_token=[redacted]');
     },
   );
 

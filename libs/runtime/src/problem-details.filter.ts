@@ -23,10 +23,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const { status, detail, errors, headers } = describe(exception);
     if (status === 500)
-      this.logger?.error({ err: exception, url: request.url }, 'request failed: internal error');
+      this.logger?.error(
+        { err: exception, url: maskQueryToken(request.url) },
+        'request failed: internal error',
+      );
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     sendProblem(reply, request, status, detail, errors);
   }
+}
+
+const QUERY_TOKEN = /([?&]access_token=)[^&#]*/gi;
+
+/**
+ * The URL as logged and echoed in `instance`: a token passed in the query (the console's audit
+ * stream takes ?access_token=, since EventSource cannot set headers) is masked.
+ */
+export function maskQueryToken(url: string): string {
+  return url.replace(QUERY_TOKEN, '$1[redacted]');
 }
 
 /** RFC 9457 problem+json: the one shape of every HTTP refusal. */
@@ -45,7 +58,7 @@ function sendProblem(
       title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase() ?? 'error',
       status,
       detail,
-      instance: request.url,
+      instance: maskQueryToken(request.url),
       ...(errors.length ? { errors } : {}),
     });
 }
