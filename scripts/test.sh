@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, one command (`npm test`): starts whatever infrastructure is not running
 # (PostgreSQL, Kafka, moto + fidelity proxy), builds, migrates, lints, then runs the unit,
-# integration and end-to-end suites against the real services. Ends with one line:
+# integration and end-to-end suites against the real services, the API fuzzer and the short
+# fault drill. Ends with one line:
 # "N passed, N failed". Fails, saying why, if a service cannot be started.
 #
 # The tests get infrastructure of their own (scripts/lib/test-stack.sh: .stack/test, own
@@ -69,6 +70,12 @@ status=$?
 if [[ ${FUZZ:-$(($# == 0))} == 1 ]]; then
   echo "[test] fuzzing the HTTP APIs (scripts/fuzz.sh)"
   bash scripts/fuzz.sh || { echo "[test] the API fuzzer found failures"; status=1; }
+fi
+# The short fault drill (scripts/drills.sh, docs/drills.md) last, since it restarts the test
+# stack's Kafka and PostgreSQL; DRILLS=1 adds it to a filtered run, DRILLS=0 skips it.
+if [[ ${DRILLS:-$(($# == 0))} == 1 ]]; then
+  echo "[test] fault drill, short (scripts/drills.sh --short)"
+  bash scripts/drills.sh --short || { echo "[test] the fault drill found broken invariants"; status=1; }
 fi
 set -e
 echo "[test] finished in $((SECONDS - started))s"
