@@ -153,10 +153,18 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     const startedAt = Date.now();
     let phaseStart = startedAt;
     const phases: string[] = [`services ready ${((startedAt - testStart) / 1000).toFixed(1)} s`];
-    const phase = (done: string) => {
-      phases.push(`step ${Number(done) - 1} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+    const stepDone = () => {
+      phases.push(`step ${phases.length} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
       phaseStart = Date.now();
     };
+    /** A condition that asks AWS: polled every quarter second, not flat out (throttling is on). */
+    const paced =
+      (condition: () => Promise<boolean>): (() => Promise<boolean>) =>
+      async () => {
+        if (await condition()) return true;
+        await new Promise((r) => setTimeout(r, 250));
+        return false;
+      };
     const call = await adminCalls();
     const token = await mintToken({
       subject: 'e2e',
@@ -232,7 +240,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     const targetsFollow = async (copies: Record<string, any>, version: string) => {
       let seen: unknown[] = [];
       await eventually(
-        async () => {
+        paced(async () => {
           seen = [
             ...(await Promise.all(REGIONS.map((r) => parameterValue(r)))),
             await templateImage(targetTemplate, '$Default'),
@@ -241,7 +249,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
             REGIONS.every((r, i) => seen[i] === copies[r].imageId) &&
             seen[REGIONS.length] === copies[TEMPLATE_REGION].imageId
           );
-        },
+        }),
         30_000,
         () =>
           `the SSM parameters and the launch template to hold ${version} (now ${JSON.stringify(seen)})`,
@@ -340,7 +348,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     };
     await requestRebuild(1, false);
 
-    phase('2');
+    stepDone();
     // ── 2. Built, copied to 3 regions, shared, visible over HTTP and gRPC ──────────────────
     const v1 = (await nthVersion(parent, 1)).version as string;
     const v1Copies = await copiedEverywhere(parent, v1);
@@ -425,10 +433,10 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       ).LaunchPermissions?.map((p) => p.UserId ?? p.Group) ?? [];
     let shares: unknown[] = [];
     await eventually(
-      async () => {
+      paced(async () => {
         shares = await Promise.all(REGIONS.map((r) => sharedWith(r, v1Copies[r].imageId)));
         return shares.every((s) => JSON.stringify(s) === JSON.stringify([SHARED_WITH]));
-      },
+      }),
       30_000,
       () => `every copy of ${v1} shared with ${SHARED_WITH} (now ${JSON.stringify(shares)})`,
     );
@@ -451,7 +459,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
         `the permissions service to report ${v1} shared (now ${JSON.stringify(permissionView)})`,
     );
 
-    phase('3');
+    stepDone();
     // ── 3. A second version, promoted; the targets follow; the child is built from it ──────
     const v2 = (await nthVersion(parent, 2)).version as string;
     const v2Built = (await call(catalog.url, 'GET', `/v1/families/${parent}/versions/${v2}`)).body;
@@ -503,7 +511,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       'the child version seen by the scanner',
     );
 
-    phase('4');
+    stepDone();
     // ── 4. The third version promoted: targets follow, the child is rebuilt by the cascade ──
     const v3 = (await nthVersion(parent, 3)).version as string;
     const v3Copies = await copiedEverywhere(parent, v3);
@@ -520,16 +528,16 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     const cascaded = childBuilds.find((b) => b.requestedBy === 'maintenance-scanner');
     expect(cascaded?.reason).toContain(`parent ${parent} prod moved to ${v3}`);
 
-    phase('5');
+    stepDone();
     // ── 5. Retention: v1 deprecated then retired everywhere; v2 kept by the hand-made template
     let left: string[] = [];
     await eventually(
-      async () => {
+      paced(async () => {
         left = [];
         for (const region of REGIONS)
           if (await imageIn(region, v1Copies[region].imageId)) left.push(region);
         return left.length === 0;
-      },
+      }),
       60_000,
       () => `${v1} deregistered in every region (left in ${left.join(', ')})`,
     );
@@ -537,17 +545,19 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       const snapshots: string[] = v1Copies[region].snapshotIds;
       expect(snapshots.length).toBeGreaterThan(0);
       await eventually(
-        async () =>
-          (
+        paced(
+          async () =>
             (
-              await ec2[region]!.send(
-                new DescribeSnapshotsCommand({
-                  OwnerIds: ['self'],
-                  Filters: [{ Name: 'snapshot-id', Values: snapshots }],
-                }),
-              )
-            ).Snapshots ?? []
-          ).length === 0,
+              (
+                await ec2[region]!.send(
+                  new DescribeSnapshotsCommand({
+                    OwnerIds: ['self'],
+                    Filters: [{ Name: 'snapshot-id', Values: snapshots }],
+                  }),
+                )
+              ).Snapshots ?? []
+            ).length === 0,
+        ),
         30_000,
         `the snapshots of ${v1} deleted in ${region}`,
       );
@@ -593,7 +603,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
       expect.arrayContaining(['one of the newest versions (#1)', 'channel prod points to it']),
     );
 
-    phase('6');
+    stepDone();
     // ── 6. Every state change on ami.audit.v1 once, in order per family ────────────────────
     const trail = (family: string): AuditEvent[] =>
       audit!.messages
@@ -775,7 +785,7 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
     expect(asked).toBeGreaterThan(childSucceeded[0]!);
     expect(cascadeQueued).toBeGreaterThan(asked);
     expect(cascadeQueued).toBeLessThan(childSucceeded[1]!);
-    phase('7');
+    stepDone();
     console.info(`platform journey: ${phases.join(', ')}`);
   });
 });
