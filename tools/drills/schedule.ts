@@ -76,11 +76,9 @@ interface Outage {
 /** A restarted replica takes a while to be ready again (more on a busy machine). */
 const RECOVERY_MS = 20_000;
 
-/** The other replica of the service is away at the same time (or still recovering). */
+/** The service has a replica away at the same time (or still recovering): one outage at a time per service. */
 function clashes(a: Outage, b: Outage): boolean {
-  if (a.service !== b.service) return false;
-  const margin = a.replica === b.replica ? 1000 : RECOVERY_MS;
-  return a.from < b.to + margin && b.from < a.to + margin;
+  return a.service === b.service && a.from < b.to + RECOVERY_MS && b.from < a.to + RECOVERY_MS;
 }
 
 /**
