@@ -381,19 +381,45 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     message: KafkaMessage,
     attempts: number,
   ): Promise<void> {
+    // Once per group, like an applied event: the inbox holds the message's position while it
+    // is sent. A member that paused past its session and still fetched the partition (or a
+    // redelivery after a rebalance) finds it there and sends nothing again.
+    const entry = {
+      consumer: this.options.groupId,
+      // the broker's timestamp too: offsets start again on a topic created anew
+      eventId: `dead-letter:${topic}/${partition}/${message.offset}/${message.timestamp}`,
+      topic,
+      partition,
+      offset: message.offset,
+    };
+    for (;;) {
+      try {
+        const sent = await this.inbox.processOnce(entry, () =>
+          sendToDeadLetter(this.producer!, {
+            kind,
+            reason,
+            topic,
+            partition,
+            message,
+            attempts,
+            consumerGroup: this.options.groupId,
+          }),
+        );
+        if (!sent) return this.options.onOutcome?.(topic, 'duplicate');
+        break;
+      } catch (error) {
+        if (!isTransientInfrastructureError(error)) throw error;
+        this.options.logger.warn(
+          { err: error, topic, partition, offset: message.offset },
+          'infrastructure unavailable; waiting before dead-lettering',
+        );
+        await new Promise((r) => setTimeout(r, this.options.retry.maxDelayMs));
+      }
+    }
     this.options.logger.warn(
       { topic, partition, offset: message.offset, kind, reason },
       'message sent to dead-letter topic',
     );
-    await sendToDeadLetter(this.producer!, {
-      kind,
-      reason,
-      topic,
-      partition,
-      message,
-      attempts,
-      consumerGroup: this.options.groupId,
-    });
     this.options.onOutcome?.(topic, 'dead-lettered');
   }
 }
