@@ -461,6 +461,8 @@ describe('the platform journey: request, build, copy, share, resolve, promote, c
 
     stepDone();
     // ── 3. A second version, promoted; the targets follow; the child is built from it ──────
+    // v1 is never promoted: only keepLatest kept it, so retention deprecates it as soon as v2
+    // is built. v2 is promoted, and after v3's promote it is kept by a hand-made template alone.
     const v2 = (await nthVersion(parent, 2)).version as string;
     const v2Built = (await call(catalog.url, 'GET', `/v1/families/${parent}/versions/${v2}`)).body;
     const v2East = v2Built.copies.find((c: any) => c.region === BUILD_REGION).imageId as string;
