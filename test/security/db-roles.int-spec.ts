@@ -101,29 +101,61 @@ describe('each service role is confined to its own schema (real PostgreSQL)', ()
     },
   );
 
-  // Known gap (docs/security.md): migrations run as the service role itself, so it owns its
-  // schema and tables and DDL there is not refused at run time. This pins the current state:
-  // once a separate owner role runs the migrations, this test fails and is turned around.
+  // Migrations run as `<service>_owner` (npm run migrate, tools/cli/migrate-all.ts): the login
+  // role the service runs as changes rows and nothing else.
   it.each(SERVICE_NAMES)(
-    '%s still owns its schema, so DDL inside it is not refused (known gap)',
+    '%s holds no DDL rights in its own schema: the owner role has them, and cannot log in',
     async (service) => {
       const client = clients.get(service)!;
       const schema = SERVICE_SCHEMAS[service];
-      const owner = await client.query(
-        `SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = $1`,
-        [schema],
+      const owner = `${schema}_owner`;
+      const owners = await client.query(
+        `SELECT nspowner::regrole::text AS owner,
+                (SELECT array_agg(DISTINCT tableowner::text) FROM pg_tables WHERE schemaname = $1) AS tables,
+                (SELECT rolcanlogin FROM pg_roles WHERE rolname = $2) AS owner_logs_in
+           FROM pg_namespace WHERE nspname = $1`,
+        [schema, owner],
       );
-      expect(owner.rows[0].owner).toBe(schema);
+      expect(owners.rows[0]).toEqual({ owner, tables: [owner], owner_logs_in: false });
+      const refused: Array<[string, RegExp]> = [
+        [`CREATE TABLE ${schema}.ddl_probe (id int)`, /permission denied for schema/],
+        [`CREATE INDEX ddl_probe ON ${schema}.outbox (position)`, /must be owner of table outbox/],
+        [`ALTER TABLE ${schema}.outbox ADD COLUMN x int`, /must be owner of table outbox/],
+        [`DROP TABLE ${schema}.outbox`, /must be owner of table outbox/],
+        [`TRUNCATE ${schema}.outbox`, /permission denied for table outbox/],
+        [
+          `CREATE FUNCTION ${schema}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
+          /permission denied for schema/,
+        ],
+        [`SET ROLE ${owner}`, /permission denied to set role/],
+      ];
+      const wrong: string[] = [];
       await client.query('BEGIN');
       try {
-        expect(await attempt(client, `CREATE TABLE ${schema}.ddl_probe (id int)`)).toBe('ok');
-        expect(await attempt(client, `ALTER TABLE ${schema}.ddl_probe ADD COLUMN x int`)).toBe(
-          'ok',
+        for (const [sql, expected] of refused) {
+          await client.query('SAVEPOINT probe');
+          const outcome = await attempt(client, sql);
+          await client.query('ROLLBACK TO SAVEPOINT probe');
+          if (!expected.test(outcome)) wrong.push(`${sql}: ${outcome}`);
+        }
+        // granting away what it holds is not an error, just a warning: nothing is granted
+        await client.query(`GRANT SELECT ON ${schema}.outbox TO PUBLIC`);
+        const toPublic = await client.query(
+          `SELECT count(*)::int AS n FROM pg_class c, aclexplode(c.relacl) a
+            WHERE c.oid = '${schema}.outbox'::regclass AND a.grantee = 0`,
         );
-        expect(await attempt(client, `DROP TABLE ${schema}.ddl_probe`)).toBe('ok');
+        expect(toPublic.rows[0].n).toBe(0);
+        // what it runs on: rows of its own tables
+        for (const sql of [
+          `SELECT count(*) FROM ${schema}.outbox`,
+          `DELETE FROM ${schema}.inbox WHERE false`,
+          `UPDATE ${schema}.outbox SET published_at = published_at WHERE false`,
+        ])
+          expect(await attempt(client, sql)).toBe('ok');
       } finally {
         await client.query('ROLLBACK');
       }
+      expect(wrong).toEqual([]);
     },
   );
 });

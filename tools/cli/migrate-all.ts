@@ -1,9 +1,10 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
   bootstrapServiceRole,
   databaseOptions,
   lockDownDatabase,
+  ownerRole,
   passwordVariable,
   SERVICE_NAMES,
   ServiceName,
@@ -42,8 +43,9 @@ export function migrateEnvFrom(env: NodeJS.ProcessEnv): MigrateEnv {
 }
 
 /**
- * Creates each service's role and schema (as the admin role), then runs that service's
- * migrations as the service's own role, so every table is owned by the service that uses it.
+ * Creates each service's roles and schema (as the admin role), then runs that service's
+ * migrations as the schema's owner role (the admin connects and takes the role on), so every
+ * table is owned by `<service>_owner` and the service's own login role can change rows only.
  */
 export async function migrateAll(
   env: MigrateEnv,
@@ -72,19 +74,26 @@ export async function migrateAll(
   }
   for (const service of SERVICE_NAMES) {
     const db = SERVICE_DATABASES[service];
-    const dataSource = new DataSource(
-      databaseOptions(
-        {
-          host: env.host,
-          port: env.port,
-          database: env.database,
-          user: db.schema,
-          password: env.passwords[service],
-          poolSize: 1,
-        },
-        db,
-      ),
+    const options = databaseOptions(
+      {
+        host: env.host,
+        port: env.port,
+        database: env.database,
+        user: env.adminUser,
+        password: env.adminPassword,
+        poolSize: 1,
+      },
+      db,
     );
+    const dataSource = new DataSource({
+      ...options,
+      // Every connection of this pool is the owner, in the schema: what the migrations create
+      // belongs to the owner, and the default privileges grant the login role its rows.
+      extra: {
+        ...(options.extra as object),
+        options: `-c role=${ownerRole(db.schema)} -c search_path=${db.schema}`,
+      },
+    } as DataSourceOptions);
     await dataSource.initialize();
     try {
       const ran = await dataSource.runMigrations({ transaction: 'each' });
