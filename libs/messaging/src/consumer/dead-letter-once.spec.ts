@@ -104,4 +104,29 @@ describe('dead letters', () => {
     );
     expect(sent).toHaveLength(1);
   });
+
+  it('are not sent again when the database went away after the send, before the commit', async () => {
+    const { dataSource, rows } = memoryDataSource();
+    let commits = 0;
+    const sent: unknown[] = [];
+    const server = serverWith(
+      {
+        // the first commit is lost with the connection (PostgreSQL restarting): rolled back
+        transaction: async (fn: (tx: unknown) => Promise<unknown>) => {
+          const before = new Set(rows);
+          const out = await (dataSource.transaction as (f: typeof fn) => Promise<unknown>)(fn);
+          if (commits++ === 0) {
+            rows.clear();
+            for (const r of before) rows.add(r);
+            throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+          }
+          return out;
+        },
+      },
+      sent,
+    );
+    await server.deadLetter('malformed-json', 'x', 'ami.builder.builds.v1', 0, message('5'), 0);
+    expect(sent).toHaveLength(1);
+    expect([...rows]).toEqual(['replicator|dead-letter:ami.builder.builds.v1/0/5/1764800000000']);
+  });
 });

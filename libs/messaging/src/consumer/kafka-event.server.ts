@@ -59,6 +59,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     this.inbox = new Inbox(options.dataSource, options.schema);
   }
 
+  /**
+   * Dead letters sent whose inbox entry did not commit (the database went away in between):
+   * the retry records them without sending them again. A crash in that moment still sends twice.
+   */
+  private readonly deadLetteredUnrecorded = new Set<string>();
+
   /** The topics this server's handlers need, derived from their patterns. */
   subscribedTopics(): string[] {
     const topics = new Set<string>();
@@ -394,8 +400,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     };
     for (;;) {
       try {
-        const sent = await this.inbox.processOnce(entry, () =>
-          sendToDeadLetter(this.producer!, {
+        const sent = await this.inbox.processOnce(entry, async () => {
+          // Sent already, and the database went away before that was recorded: record it now.
+          if (this.deadLetteredUnrecorded.has(entry.eventId)) return;
+          await sendToDeadLetter(this.producer!, {
             kind,
             reason,
             topic,
@@ -403,8 +411,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
             message,
             attempts,
             consumerGroup: this.options.groupId,
-          }),
-        );
+          });
+          this.deadLetteredUnrecorded.add(entry.eventId);
+        });
+        this.deadLetteredUnrecorded.delete(entry.eventId);
         if (!sent) return this.options.onOutcome?.(topic, 'duplicate');
         break;
       } catch (error) {

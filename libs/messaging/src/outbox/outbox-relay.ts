@@ -60,7 +60,9 @@ function isUnpublishable(error: unknown): boolean {
  * holds a PostgreSQL advisory lock on a dedicated connection, so two relays never interleave
  * one family's events; if it dies its connection closes, the lock goes, a standby takes over.
  * A crash between "sent" and "marked" re-sends the batch on restart: at least once, and the
- * consumers' inbox turns that into effectively once.
+ * consumers' inbox turns that into effectively once. A database outage in that moment does not:
+ * the relay remembers what it sent and marks it once the database is back (unless another
+ * replica took the lead meanwhile, which sends it again).
  */
 export class OutboxRelay {
   private running = false;
@@ -76,6 +78,8 @@ export class OutboxRelay {
   private readonly maxMessageBytes: number;
   private readonly inboxRetentionMs: number;
   private lastCleanup = 0;
+  /** Positions sent to Kafka whose marking did not commit (the database went away in between). */
+  private readonly sentUnmarked = new Set<string>();
   isLeader = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -171,6 +175,14 @@ export class OutboxRelay {
       [this.batchSize],
     );
     if (rows.length === 0) return 0;
+    // Sent already by this relay, and the database went away before they were marked: mark them
+    // now rather than send them again (another replica leading meanwhile would send them again).
+    const sentBefore = rows.filter((r) => this.sentUnmarked.has(String(r.position)));
+    if (sentBefore.length > 0) {
+      await this.markPublished(sentBefore);
+      for (const r of sentBefore) this.sentUnmarked.delete(String(r.position));
+      return sentBefore.length;
+    }
     const batch: OutboxRow[] = [];
     let bytes = 0;
     for (const row of rows) {
@@ -188,7 +200,10 @@ export class OutboxRelay {
     if (batch.length === 0) return rows.length;
     try {
       await this.send(batch);
+      if (this.sentUnmarked.size > 100_000) this.sentUnmarked.clear();
+      for (const r of batch) this.sentUnmarked.add(String(r.position));
       await this.markPublished(batch);
+      for (const r of batch) this.sentUnmarked.delete(String(r.position));
     } catch (error) {
       if (!isUnpublishable(error)) throw error;
       await this.sendOneByOne(batch);
