@@ -39,15 +39,7 @@ export class AuditReader {
   private readonly kafka: Kafka;
 
   constructor(env: Env = process.env) {
-    this.kafka = new Kafka({
-      clientId: 'amictl',
-      brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
-      sasl: saslOf(env),
-      ssl: sslOf(env),
-      connectionTimeout: 3000,
-      retry: { retries: 2, initialRetryTime: 200 },
-      logLevel: logLevel.NOTHING,
-    });
+    this.kafka = opsKafka(env);
   }
 
   async read(query: AuditQuery, onEntry: (entry: AuditEntry) => void): Promise<void> {
@@ -145,7 +137,20 @@ export function parseEntry(value: string | undefined, key: string | undefined): 
   }
 }
 
-export function saslOf(env: Env): SASLOptions {
+/** amictl's Kafka client, as the ops principal (reads the audit and dead-letter topics). */
+export function opsKafka(env: Env): Kafka {
+  return new Kafka({
+    clientId: 'amictl',
+    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+    sasl: saslOf(env),
+    ssl: sslOf(env),
+    connectionTimeout: 3000,
+    retry: { retries: 2, initialRetryTime: 200 },
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+function saslOf(env: Env): SASLOptions {
   const username = env.AMI_AUDIT_USERNAME || 'ami-ops';
   const password =
     env.AMI_AUDIT_PASSWORD || (username === 'ami-ops' ? env.KAFKA_OPS_PASSWORD : undefined);
@@ -159,7 +164,7 @@ export function saslOf(env: Env): SASLOptions {
   return { mechanism, username, password } as SASLOptions;
 }
 
-export function sslOf(env: Env): boolean | { ca: string[] } {
+function sslOf(env: Env): boolean | { ca: string[] } {
   if (env.KAFKA_SECURITY_PROTOCOL !== 'SASL_SSL') return false;
   return env.KAFKA_SSL_CA_FILE ? { ca: [readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8')] } : true;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { ALL_TOPICS, deadLetterTopic } from '@ami/contracts';
 import { DLQ_HEADERS, headerValue } from '@ami/messaging';
-import { saslOf, sslOf } from './audit-reader.js';
+import { opsKafka } from './audit-reader.js';
 import { CliError, EXIT } from './errors.js';
 
 type Env = Record<string, string | undefined>;
@@ -83,15 +83,7 @@ export async function readDeadLetters(
   topics: string[],
   perPartition: number,
 ): Promise<DeadLetterEntry[]> {
-  const kafka = new Kafka({
-    clientId: 'amictl',
-    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
-    sasl: saslOf(env),
-    ssl: sslOf(env),
-    connectionTimeout: 3000,
-    retry: { retries: 2, initialRetryTime: 200 },
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = opsKafka(env);
   const entries: DeadLetterEntry[] = [];
   const admin = kafka.admin();
   const consumer = kafka.consumer({ groupId: `ami-ops-amictl-${randomBytes(6).toString('hex')}` });

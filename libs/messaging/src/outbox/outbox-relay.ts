@@ -177,7 +177,9 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     // Sent already by this relay, and the database went away before they were marked: mark them
     // now rather than send them again (another replica leading meanwhile would send them again).
-    const sentBefore = rows.filter((r) => this.sentUnmarked.has(String(r.position)));
+    const sentBefore = this.sentUnmarked.size
+      ? rows.filter((r) => this.sentUnmarked.has(String(r.position)))
+      : [];
     if (sentBefore.length > 0) {
       await this.markPublished(sentBefore);
       for (const r of sentBefore) this.sentUnmarked.delete(String(r.position));
