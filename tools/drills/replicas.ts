@@ -1,9 +1,9 @@
 // The five services, two replicas each, as processes of their own (as the stack runs them):
 // started, SIGKILLed, SIGSTOPped and continued, restarted on the same ports.
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '@ami/testing';
 import { REPLICAS, SERVICES, type ServiceName } from './schedule.js';
 
 /** Worker ticks and leases short enough for a drill of minutes. */
@@ -30,17 +30,6 @@ const FAST_ENV: Record<ServiceName, Record<string, string>> = {
   },
   'maintenance-scanner': { SCAN_WORKER_INTERVAL_MS: '500', SCAN_LEASE_MS: '4000' },
 };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -139,8 +128,17 @@ export class Replica {
       await sleep(300);
     }
     throw new Error(
-      `${this.name} not ready after ${timeoutMs} ms (${this.crashes.length} exits on its own; log: ${this.logFile})`,
+      `${this.name} not ready after ${timeoutMs} ms (${this.crashes.length} exits on its own; log: ${this.logFile}); its log ends:\n${this.logTail()}`,
     );
+  }
+
+  /** The last lines of its log, so that a failure explains itself where CI prints it. */
+  private logTail(lines = 20): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   async stop(): Promise<void> {
