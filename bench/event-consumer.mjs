@@ -1,6 +1,6 @@
 // The event benchmark's consumer, in a process of its own as a service's consumer is deployed:
 // the platform's KafkaEventServer (edge validation, inbox, one transaction per run of messages)
-// applying ami.platform.probe events of one bench run into <schema>.effects. Built code (dist/),
+// applying ami.platform.probe events of one bench run (BENCH_EFFECT: memory or row). Built code (dist/),
 // so `npm run build` first.
 //   node bench/event-consumer.mjs <schema> <group id> <run id>
 // stdout: "ready", then lines "<event id> <epoch ms with fractions>" for every event applied
@@ -12,6 +12,9 @@ import { createKafka, KafkaEventServer } from '../dist/libs/messaging/src/index.
 import { testEnv, testKafkaConnection } from '../dist/libs/testing/src/index.js';
 
 const [schema, groupId, runId] = process.argv.slice(2);
+// memory: the effect is reported once its inbox transaction committed; row: it also inserts one
+// row per event into <schema>.effects in that transaction (see event-path.bench.ts).
+const effect = process.env.BENCH_EFFECT ?? 'memory';
 const { db } = testEnv();
 const dataSource = new DataSource({
   type: 'postgres',
@@ -66,7 +69,8 @@ server.addHandler(
   PLATFORM_PROBE,
   async (event, ctx) => {
     if (!event.data.probeId.startsWith(`${runId}/`)) return;
-    await ctx.tx.query(`INSERT INTO "${schema}".effects (event_id) VALUES ($1)`, [event.id]);
+    if (effect === 'row')
+      await ctx.tx.query(`INSERT INTO "${schema}".effects (event_id) VALUES ($1)`, [event.id]);
     mine.add(event.id);
   },
   true,

@@ -68,9 +68,16 @@ async function bareKafka(topic: string, count: number): Promise<number> {
  * dist/): the platform's KafkaEventServer applying this run's probes into <schema>.effects.
  * `applied` gets each event's apply time (epoch ms, the clock both processes share).
  */
-async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map<string, number>) {
+async function startInboxConsumer(
+  db: ScratchSchema,
+  runId: string,
+  applied: Applied,
+  effect: Effect,
+) {
   // No key: a duplicated effect would show as a second row (counted at the end), not an error.
-  await db.dataSource.query(`CREATE TABLE "${db.schema}".effects (event_id text NOT NULL)`);
+  await db.dataSource.query(
+    `CREATE TABLE IF NOT EXISTS "${db.schema}".effects (event_id text NOT NULL)`,
+  );
   const groupId = uniqueName('bench-inbox');
   const profile = process.env.BENCH_CONSUMER_PROF === '1';
   const child = spawn(
@@ -87,14 +94,17 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
       groupId,
       runId,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_EFFECT: effect } },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let ready = false;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (line === 'ready') return void (ready = true);
     const space = line.indexOf(' ');
-    applied.set(line.slice(0, space), Number(line.slice(space + 1)));
+    const id = line.slice(0, space);
+    // Applied twice (its effect run again after a commit): a duplicate, whatever the effect.
+    if (applied.at.has(id)) applied.twice++;
+    else applied.at.set(id, Number(line.slice(space + 1)));
   });
   await eventually(
     () => ready || child.exitCode !== null,
@@ -111,27 +121,48 @@ async function startInboxConsumer(db: ScratchSchema, runId: string, applied: Map
   };
 }
 
-/** Effects stored for the run: lost = expected - distinct, duplicated = rows - distinct. */
-async function countEffects(db: ScratchSchema, expected: number) {
+/**
+ * What the consumer under test does with each event of the run, inside its inbox transaction:
+ * `memory` only reports it once committed (as the bare loop counts a message), `row` also
+ * inserts one row per event (a handler with one statement of its own).
+ */
+type Effect = 'memory' | 'row';
+
+/** Each event's apply time (epoch ms), and how many were applied a second time. */
+interface Applied {
+  at: Map<string, number>;
+  twice: number;
+}
+const newApplied = (): Applied => ({ at: new Map(), twice: 0 });
+
+/**
+ * Lost = expected - distinct applied; duplicated = effects run twice, as the consumer reported
+ * them and, with the row effect, as rows stored twice.
+ */
+async function countEffects(db: ScratchSchema, expected: number, applied: Applied) {
   const [row] = await db.dataSource.query(
     `SELECT count(*)::int AS rows, count(DISTINCT event_id)::int AS distinct FROM "${db.schema}".effects`,
   );
-  return { lost: expected - row.distinct, duplicated: row.rows - row.distinct };
+  return {
+    lost: expected - applied.at.size,
+    duplicated: Math.max(applied.twice, row.rows - row.distinct),
+  };
 }
 
 /** Epoch ms with fractions: the clock the consumer process stamps its effects with. */
 const now = () => performance.timeOrigin + performance.now();
 
 /** The path under test: an inbox consumer, a publisher into the scratch outbox, and a running relay. */
-async function startPath(db: ScratchSchema, runId: string, applied: Map<string, number>) {
-  const server = await startInboxConsumer(db, runId, applied);
+async function startPath(db: ScratchSchema, runId: string, applied: Applied, effect: Effect) {
+  const server = await startInboxConsumer(db, runId, applied, effect);
   const publisher = new EventPublisher(db.schema, '/ami/bench');
   const relay = new OutboxRelay({
     schema: db.schema,
     database: db.connection,
     kafka: createKafka(testKafkaConnection('bench-relay')),
     logger: silent,
-    batchSize: 500,
+    // OUTBOX_BATCH_SIZE, as a service relays; its default unless BENCH_RELAY_BATCH says otherwise
+    batchSize: process.env.BENCH_RELAY_BATCH ? Number(process.env.BENCH_RELAY_BATCH) : undefined,
     pollIntervalMs: 20,
   });
   relay.start();
@@ -140,35 +171,38 @@ async function startPath(db: ScratchSchema, runId: string, applied: Map<string, 
   return { publisher, relay, server };
 }
 
+/**
+ * Throughput of the path itself: `count` events committed to the outbox at once (one
+ * transaction, 500 rows a statement, as a producer of many events writes them), timed from that
+ * commit until the consumer has applied the last. This is the bare loop's span (first send to
+ * last receive) for the outbox: the relay publishes the committed rows, the inbox applies them.
+ * Writing them is the producer's own transaction, timed and reported beside it.
+ */
 async function outboxThroughput(
   count: number,
-): Promise<{ perSecond: number; lost: number; duplicated: number }> {
+  effect: Effect,
+): Promise<{ perSecond: number; writeSeconds: number; lost: number; duplicated: number }> {
   const db = await scratchSchema('bench');
   const runId = uniqueName('bench');
-  const applied = new Map<string, number>();
-  const { publisher, relay, server } = await startPath(db, runId, applied);
-  const started = now();
-  // Written as a producer of many events would: 500 per transaction, one statement each.
-  for (let i = 0; i < count; i += 500) {
-    await db.dataSource.transaction((tx) =>
-      publisher.publishMany(
+  const applied = newApplied();
+  const { publisher, relay, server } = await startPath(db, runId, applied, effect);
+  const writing = now();
+  await db.dataSource.transaction(async (tx) => {
+    for (let i = 0; i < count; i += 500)
+      await publisher.publishMany(
         tx,
-        Array.from({ length: Math.min(500, count - i) }, (_, k) => {
-          const family = `f${(i + k) % 50}`;
-          return {
-            type: PLATFORM_PROBE,
-            data: {
-              probeId: `${runId}/${i + k}`,
-              sentAt: new Date().toISOString(),
-              note: 'x'.repeat(200),
-            },
-            options: { key: family },
-          };
-        }),
-      ),
-    );
-  }
-  const writtenAt = now();
+        Array.from({ length: Math.min(500, count - i) }, (_, k) => ({
+          type: PLATFORM_PROBE,
+          data: {
+            probeId: `${runId}/${i + k}`,
+            sentAt: new Date().toISOString(),
+            note: 'x'.repeat(200),
+          },
+          options: { key: `f${(i + k) % 50}` },
+        })),
+      );
+  });
+  const committed = now();
   let relayedAt = 0;
   const watchRelay = (async () => {
     for (;;) {
@@ -179,17 +213,17 @@ async function outboxThroughput(
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  await eventually(() => applied.size >= count, 600_000, 'every outbox event applied');
+  await eventually(() => applied.at.size >= count, 600_000, 'every outbox event applied');
   await watchRelay;
-  const seconds = (Math.max(...applied.values()) - started) / 1000;
+  const seconds = (Math.max(...applied.at.values()) - committed) / 1000;
   console.log(
-    `outbox: written in ${((writtenAt - started) / 1000).toFixed(2)} s; relay published all ${count} after ${((relayedAt - started) / 1000).toFixed(2)} s; consumer applied all after ${seconds.toFixed(2)} s`,
+    `outbox (${effect} effect): ${count} written and committed in ${((committed - writing) / 1000).toFixed(2)} s; relay published all after ${((relayedAt - committed) / 1000).toFixed(2)} s and the consumer applied all after ${seconds.toFixed(2)} s from the commit`,
   );
   await relay.stop();
   await server.close();
-  const effects = await countEffects(db, count);
+  const effects = await countEffects(db, count, applied);
   await db.drop();
-  return { perSecond: count / seconds, ...effects };
+  return { perSecond: count / seconds, writeSeconds: (committed - writing) / 1000, ...effects };
 }
 
 async function commitToEffectLatency(
@@ -209,9 +243,9 @@ async function commitToEffectLatency(
 }> {
   const db = await scratchSchema('benchlat');
   const runId = uniqueName('lat');
-  const applied = new Map<string, number>();
+  const applied = newApplied();
   const committed = new Map<string, number>();
-  const { publisher, relay, server } = await startPath(db, runId, applied);
+  const { publisher, relay, server } = await startPath(db, runId, applied, 'memory');
   const total = rate * seconds;
   const writers = 4;
   const begin = now();
@@ -234,19 +268,19 @@ async function commitToEffectLatency(
       }
     }),
   );
-  await eventually(() => applied.size >= total, 120_000, 'every latency event applied');
+  await eventually(() => applied.at.size >= total, 120_000, 'every latency event applied');
   const timed = [...committed.entries()].filter(([, t]) => t >= begin + RATE_WARMUP_SECONDS * 1000);
-  const latencies = timed.map(([id, t]) => applied.get(id)! - t);
-  const everything = [...committed.entries()].map(([id, t]) => applied.get(id)! - t);
+  const latencies = timed.map(([id, t]) => applied.at.get(id)! - t);
+  const everything = [...committed.entries()].map(([id, t]) => applied.at.get(id)! - t);
   const perSecond = Array.from({ length: seconds }, (_, k) => {
     const of = [...committed.entries()]
       .filter(([, t]) => t >= begin + k * 1000 && t < begin + (k + 1) * 1000)
-      .map(([id, t]) => applied.get(id)! - t);
+      .map(([id, t]) => applied.at.get(id)! - t);
     return of.length ? Math.round(percentile(of, 99)) : null;
   });
   await relay.stop();
   await server.close();
-  const effects = await countEffects(db, total);
+  const effects = await countEffects(db, total, applied);
   await db.drop();
   return {
     ...effects,
@@ -265,16 +299,26 @@ describe('event path benchmark', () => {
   it(`measures ${N} events through the outbox and a bare kafkajs loop, and latency at ${RATE}/s`, async () => {
     await ensureTopics(testKafka(), ALL_TOPICS, { partitions: 6, replicationFactor: 1 });
     const bare = await bareKafka(uniqueName('bench.bare.v1'), N);
-    const outbox = await outboxThroughput(N);
+    const outbox = await outboxThroughput(N, 'memory');
+    const withRows = await outboxThroughput(N, 'row');
     const latency = await commitToEffectLatency(RATE, RATE_SECONDS);
     const result = {
       when: new Date().toISOString(),
       events: N,
       consumer: 'its own process (bench/event-consumer.mjs), as deployed',
+      measured:
+        'from the commit of N outbox rows (one transaction) to the last applied in the inbox, against the bare loop from its first send to its last receive',
       bareKafkaEventsPerSecond: Math.round(bare),
       outboxInboxEventsPerSecond: Math.round(outbox.perSecond),
       ratio: Number((outbox.perSecond / bare).toFixed(3)),
+      outboxWriteEventsPerSecond: Math.round(N / outbox.writeSeconds),
       throughputRun: { lost: outbox.lost, duplicated: outbox.duplicated },
+      withRowEffect: {
+        eventsPerSecond: Math.round(withRows.perSecond),
+        ratio: Number((withRows.perSecond / bare).toFixed(3)),
+        lost: withRows.lost,
+        duplicated: withRows.duplicated,
+      },
       latencyAtRate: { rate: RATE, seconds: RATE_SECONDS, ...latency },
       topic: Topics.Diagnostics,
     };
@@ -286,8 +330,13 @@ describe('event path benchmark', () => {
     );
     // Every event applied exactly once (counted, not timed).
     expect(result.latencyAtRate.count).toBe(RATE * RATE_SECONDS);
-    expect([outbox.lost, outbox.duplicated, latency.lost, latency.duplicated]).toEqual([
-      0, 0, 0, 0,
-    ]);
+    expect([
+      outbox.lost,
+      outbox.duplicated,
+      withRows.lost,
+      withRows.duplicated,
+      latency.lost,
+      latency.duplicated,
+    ]).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });

@@ -3,7 +3,7 @@ import { env } from '@ami/config';
 /** Variables of the event backbone, shared by every service's config schema. */
 export const messagingConfigShape = {
   OUTBOX_RELAY_ENABLED: env.bool(true),
-  OUTBOX_BATCH_SIZE: env.int(500, 1),
+  OUTBOX_BATCH_SIZE: env.int(1000, 1),
   OUTBOX_POLL_INTERVAL_MS: env.int(500, 10),
   CONSUMER_MAX_ATTEMPTS: env.int(5, 1),
   CONSUMER_RETRY_INITIAL_MS: env.int(200, 0),

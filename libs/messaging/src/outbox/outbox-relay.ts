@@ -80,10 +80,14 @@ export class OutboxRelay {
   private lastCleanup = 0;
   /** Positions sent to Kafka whose marking did not commit (the database went away in between). */
   private readonly sentUnmarked = new Set<string>();
+  /** The batch sent last, marked published while the next one is sent (see relayBatch). */
+  private sentLast?: OutboxRow[];
+  /** The rows after the batch sent last, read while it was sent. */
+  private readAhead?: Promise<{ rows: OutboxRow[] }>;
   isLeader = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.standbyIntervalMs = options.standbyIntervalMs ?? 1000;
     this.retentionMs = options.retentionMs ?? 24 * 3600_000;
@@ -131,6 +135,10 @@ export class OutboxRelay {
       );
       client.on('notification', () => this.wake?.());
       await client.connect();
+      // This connection only marks rows sent, sets rows aside and cleans up: a mark lost in a
+      // database crash sends its rows again (at least once, as after a relay crash; the inbox
+      // makes that once), so its commits need not wait for the WAL flush, a disk sync a batch.
+      await client.query('SET synchronous_commit = off');
       this.client = client;
     }
     if (!this.producer) {
@@ -159,6 +167,19 @@ export class OutboxRelay {
       await this.cleanup();
       if (published === 0) await this.pause(this.pollIntervalMs);
     }
+    await this.markSent();
+  }
+
+  /** Marks the batch sent last, if its marking is still to come (stopping, or nothing behind it). */
+  private async markSent(): Promise<void> {
+    const sent = this.sentLast;
+    this.sentLast = undefined;
+    if (sent) await this.markBatch(sent);
+  }
+
+  private async markBatch(batch: OutboxRow[]): Promise<void> {
+    await this.markPublished(batch);
+    for (const r of batch) this.sentUnmarked.delete(String(r.position));
   }
 
   /**
@@ -168,21 +189,30 @@ export class OutboxRelay {
    * behind it.
    */
   async relayBatch(): Promise<number> {
-    const { rows } = await this.client!.query<OutboxRow>(
-      `SELECT position, topic, message_key, event_type, envelope, octet_length(envelope) AS bytes
-       FROM "${this.options.schema}".outbox
-       WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY position LIMIT $1`,
-      [this.batchSize],
-    );
-    if (rows.length === 0) return 0;
+    // A pipeline of two: while a batch goes to Kafka, the batch sent before it is marked and
+    // the next rows are read (leaving out the positions being sent), both queued on the
+    // connection in that order. A row committed late with a position inside the range being
+    // sent is read with a later batch.
+    const sent = this.sentLast;
+    this.sentLast = undefined;
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    const { rows } = await (ahead ?? this.readRows(sent));
+    // With no read ahead, the batch sent last is marked after this read (and before returning).
+    const marking = sent ? this.markBatch(sent) : Promise.resolve();
+    marking.catch(() => undefined); // awaited on every path below
+    if (rows.length === 0) {
+      await marking;
+      return 0;
+    }
     // Sent already by this relay, and the database went away before they were marked: mark them
     // now rather than send them again (another replica leading meanwhile would send them again).
     const sentBefore = this.sentUnmarked.size
       ? rows.filter((r) => this.sentUnmarked.has(String(r.position)))
       : [];
     if (sentBefore.length > 0) {
-      await this.markPublished(sentBefore);
-      for (const r of sentBefore) this.sentUnmarked.delete(String(r.position));
+      await marking;
+      await this.markBatch(sentBefore);
       return sentBefore.length;
     }
     const batch: OutboxRow[] = [];
@@ -199,18 +229,43 @@ export class OutboxRelay {
       batch.push(row);
       bytes += row.bytes;
     }
-    if (batch.length === 0) return rows.length;
+    if (batch.length === 0) {
+      await marking;
+      return rows.length;
+    }
+    const next = this.readRows(batch);
+    next.catch(() => undefined); // used by the next call, or dropped with this connection
     try {
       await this.send(batch);
-      if (this.sentUnmarked.size > 100_000) this.sentUnmarked.clear();
-      for (const r of batch) this.sentUnmarked.add(String(r.position));
-      await this.markPublished(batch);
-      for (const r of batch) this.sentUnmarked.delete(String(r.position));
     } catch (error) {
+      await marking;
+      await next.catch(() => undefined);
       if (!isUnpublishable(error)) throw error;
       await this.sendOneByOne(batch);
+      return batch.length;
     }
+    if (this.sentUnmarked.size > 100_000) this.sentUnmarked.clear();
+    for (const r of batch) this.sentUnmarked.add(String(r.position));
+    await marking;
+    this.sentLast = batch;
+    this.readAhead = next;
     return batch.length;
+  }
+
+  /** The next unpublished rows in position order, leaving out the range of a batch in flight. */
+  private readRows(inFlight?: OutboxRow[]) {
+    return this.client!.query<OutboxRow>(
+      `SELECT position, topic, message_key, event_type, envelope, octet_length(envelope) AS bytes
+       FROM "${this.options.schema}".outbox
+       WHERE published_at IS NULL AND set_aside_at IS NULL
+         AND ($2::bigint IS NULL OR position < $2 OR position > $3)
+       ORDER BY position LIMIT $1`,
+      [
+        this.batchSize,
+        inFlight?.[0].position ?? null,
+        inFlight?.[inFlight.length - 1].position ?? null,
+      ],
+    );
   }
 
   /** After a refused batch: each row alone, so only the one(s) the broker refuses are set aside. */
@@ -310,6 +365,9 @@ export class OutboxRelay {
 
   private async disconnect(): Promise<void> {
     this.isLeader = false;
+    // Still in sentUnmarked: marked (not sent again) once this relay reads them again.
+    this.sentLast = undefined;
+    this.readAhead = undefined;
     const client = this.client;
     const producer = this.producer;
     this.client = undefined;
