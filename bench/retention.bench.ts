@@ -1,6 +1,6 @@
 /**
  * Retention scan economy (npm run bench:retention): 100,000 images (BENCH_IMAGES) of 200
- * families (BENCH_FAMILIES) across four regions, scanned by the maintenance scanner's image
+ * families (BENCH_RETENTION_FAMILIES) across four regions, scanned by the maintenance scanner's image
  * inventory (apps/maintenance-scanner/src/retention/image-inventory.ts), all regions at once
  * as the scanner does. Reports images and snapshots scanned, EC2 calls by action, calls per
  * image and wall time, from the fidelity proxy's counters; beside it, in the same run and on
@@ -19,7 +19,7 @@
  * cache off. While
  * moto renders 25,000 images the SDK may warn that a request exceeded its 60 s requestTimeout:
  * it only warns (gatewayAttempts in the results shows whether anything was retried).
- * Other knobs: BENCH_FAMILIES, BENCH_DAYS (the policy's N, default 180), BENCH_NAIVE_SAMPLE,
+ * Other knobs: BENCH_RETENTION_FAMILIES, BENCH_DAYS (the policy's N, default 180), BENCH_NAIVE_SAMPLE,
  * BENCH_THROTTLE=0 (the proxy's EC2 rate limits, on by default), MOTO_VENV.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,7 +35,7 @@ import type { CountersSnapshot } from '../tools/fidelity-proxy/counters.js';
 import { startFidelityProxy, type FidelityProxy } from '../tools/fidelity-proxy/main.js';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 100_000);
-const FAMILIES = Number(process.env.BENCH_FAMILIES ?? 200);
+const FAMILIES = Number(process.env.BENCH_RETENTION_FAMILIES ?? 200);
 const DAYS = Number(process.env.BENCH_DAYS ?? 180);
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 400);
 const THROTTLE = process.env.BENCH_THROTTLE !== '0';

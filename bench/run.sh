@@ -62,7 +62,9 @@ source scripts/lib/defaults.sh
 eval "$(bash scripts/stack.sh env)"
 [[ -f dist/apps/catalog/src/main.js && -f dist/libs/messaging/src/index.js ]] ||
   die "dist/ is missing: npm run build first"
-if [[ -n $(find apps libs -name '*.ts' ! -name '*.spec.ts' ! -name '*-spec.ts' -newer dist/apps/catalog/src/main.js -print -quit 2>/dev/null) ]]; then
+# dist/.tsbuildinfo: tsc rewrites it on every build that changed anything (an unchanged output
+# such as main.js keeps its old time).
+if [[ -n $(find apps libs -name '*.ts' ! -name '*.spec.ts' ! -name '*-spec.ts' -newer dist/.tsbuildinfo -print -quit 2>/dev/null) ]]; then
   warn "sources changed since dist/ was built: measuring the built code (npm run build to refresh)"
 fi
 log "migrations: npm run migrate"
@@ -117,7 +119,7 @@ if wanted reconcile; then
   run_one reconcile BENCH_COPIES=150 -- "${VITEST[@]}" bench/reconcile.bench.ts
 fi
 if wanted retention; then
-  run_one retention BENCH_IMAGES=4000 BENCH_FAMILIES=20 BENCH_NAIVE_SAMPLE=50 C7N=0 -- \
+  run_one retention BENCH_IMAGES=4000 BENCH_RETENTION_FAMILIES=20 BENCH_NAIVE_SAMPLE=50 C7N=0 -- \
     "${VITEST[@]}" bench/retention.bench.ts
 fi
 

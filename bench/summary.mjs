@@ -79,6 +79,18 @@ if (only.includes('resolve')) {
       undefined,
     );
   }
+  if (t.catalog_grpc_paced) {
+    const p = t.catalog_grpc_paced;
+    row(
+      'resolve gRPC ResolveImage',
+      `p99 paced at ${n(r.grpc_paced_rps)} calls/s`,
+      `p99 ${p.p99_ms} ms (${n(p.rps)} calls/s)`,
+      t.grpcjs_bare_paced ? `bare grpc-js p99 ${t.grpcjs_bare_paced.p99_ms} ms` : '',
+      '',
+      'p99 < 10 ms',
+      p.p99_ms < 10,
+    );
+  }
   if (!t.catalog_http) missing('resolve');
 }
 if (only.includes('events')) {
@@ -93,6 +105,26 @@ if (only.includes('events')) {
       '>= 0.5',
       e.ratio >= 0.5,
     );
+    if (e.withRowEffect)
+      row(
+        'event path, one INSERT per event as the effect',
+        'events/s',
+        n(e.withRowEffect.eventsPerSecond),
+        `bare kafkajs ${n(e.bareKafkaEventsPerSecond)}`,
+        e.withRowEffect.ratio.toFixed(2),
+        '',
+        undefined,
+      );
+    if (e.outboxWriteEventsPerSecond)
+      row(
+        'event path',
+        'outbox write (500 rows a statement)',
+        `${n(e.outboxWriteEventsPerSecond)} events/s`,
+        '',
+        '',
+        '',
+        undefined,
+      );
     const l = e.latencyAtRate;
     row(
       'event path',
@@ -103,13 +135,16 @@ if (only.includes('events')) {
       'p99 < 100 ms',
       l.p99 < 100,
     );
-    const lost = (e.throughputRun?.lost ?? 0) + (l.lost ?? 0);
-    const dup = (e.throughputRun?.duplicated ?? 0) + (l.duplicated ?? 0);
+    const lost = (e.throughputRun?.lost ?? 0) + (e.withRowEffect?.lost ?? 0) + (l.lost ?? 0);
+    const dup =
+      (e.throughputRun?.duplicated ?? 0) +
+      (e.withRowEffect?.duplicated ?? 0) +
+      (l.duplicated ?? 0);
     row(
       'event path',
       'lost / duplicated',
       `${lost} / ${dup}`,
-      `${e.events + l.count} events`,
+      `${e.events * (e.withRowEffect ? 2 : 1) + l.count} events`,
       '',
       '0 / 0',
       lost === 0 && dup === 0,
