@@ -64,6 +64,50 @@ async function bareKafka(topic: string, count: number): Promise<number> {
 }
 
 /**
+ * The transport's own latency, the baseline for commit -> effect: a bare kafkajs producer sending
+ * one message at a time at `rate` per second (idempotent, acks from all replicas, as the relay
+ * sends), and a bare consumer in the same process noting when each arrives.
+ */
+async function bareLatency(rate: number, seconds: number): Promise<{ p50: number; p99: number }> {
+  const kafka = testKafka('bench-bare');
+  const topic = uniqueName('bench.barelat.v1');
+  await ensureTopics(kafka, [topic], { partitions: 6, replicationFactor: 1 });
+  const consumer = kafka.consumer({ groupId: uniqueName('bench-barelat') });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => void (joined = true));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const at = sentAt.get(message.value!.toString());
+      if (at !== undefined) latencies.push(now() - at);
+    },
+  });
+  await eventually(() => joined, 60_000, 'the bare latency consumer to join');
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const total = rate * seconds;
+  const begin = now();
+  for (let i = 0; i < total; i++) {
+    const wait = begin + (i / rate) * 1000 - now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const id = String(i);
+    if (i >= rate * RATE_WARMUP_SECONDS) sentAt.set(id, now());
+    await producer.send({ topic, acks: -1, messages: [{ key: `f${i % 50}`, value: id }] });
+  }
+  await eventually(
+    () => latencies.length >= sentAt.size,
+    60_000,
+    'the bare latency consumer to receive everything',
+  );
+  await producer.disconnect();
+  await consumer.disconnect();
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/**
  * The consumer under test, in its own process as deployed (bench/event-consumer.mjs, from
  * dist/): the platform's KafkaEventServer applying this run's probes into <schema>.effects.
  * `applied` gets each event's apply time (epoch ms, the clock both processes share).
@@ -302,6 +346,7 @@ describe('event path benchmark', () => {
     const outbox = await outboxThroughput(N, 'memory');
     const withRows = await outboxThroughput(N, 'row');
     const latency = await commitToEffectLatency(RATE, RATE_SECONDS);
+    const transport = await bareLatency(RATE, RATE_SECONDS);
     const result = {
       when: new Date().toISOString(),
       events: N,
@@ -320,6 +365,7 @@ describe('event path benchmark', () => {
         duplicated: withRows.duplicated,
       },
       latencyAtRate: { rate: RATE, seconds: RATE_SECONDS, ...latency },
+      bareLatencyAtRate: { rate: RATE, seconds: RATE_SECONDS, ...transport },
       topic: Topics.Diagnostics,
     };
     console.log(JSON.stringify(result, null, 2));

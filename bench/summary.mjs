@@ -130,16 +130,16 @@ if (only.includes('events')) {
       'event path',
       `commit -> effect at ${l.rate}/s`,
       `p50 ${n(l.p50, 1)} ms, p99 ${n(l.p99, 1)} ms`,
-      '',
-      '',
+      e.bareLatencyAtRate
+        ? `bare kafkajs send -> receive p50 ${n(e.bareLatencyAtRate.p50, 1)} ms, p99 ${n(e.bareLatencyAtRate.p99, 1)} ms`
+        : '',
+      e.bareLatencyAtRate ? ratio(l.p99, e.bareLatencyAtRate.p99) : '',
       'p99 < 100 ms',
       l.p99 < 100,
     );
     const lost = (e.throughputRun?.lost ?? 0) + (e.withRowEffect?.lost ?? 0) + (l.lost ?? 0);
     const dup =
-      (e.throughputRun?.duplicated ?? 0) +
-      (e.withRowEffect?.duplicated ?? 0) +
-      (l.duplicated ?? 0);
+      (e.throughputRun?.duplicated ?? 0) + (e.withRowEffect?.duplicated ?? 0) + (l.duplicated ?? 0);
     row(
       'event path',
       'lost / duplicated',

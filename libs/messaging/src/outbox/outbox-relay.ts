@@ -70,6 +70,8 @@ export class OutboxRelay {
   private client?: Client;
   private producer?: Producer;
   private wake?: () => void;
+  /** A NOTIFY came while the relay was busy: its rows may be behind the last read, so no pause. */
+  private wakePending = false;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly standbyIntervalMs: number;
@@ -133,7 +135,10 @@ export class OutboxRelay {
       client.on('error', (error) =>
         this.options.logger.warn({ err: error }, 'outbox relay connection error'),
       );
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => {
+        if (this.wake) this.wake();
+        else this.wakePending = true;
+      });
       await client.connect();
       // This connection only marks rows sent, sets rows aside and cleans up: a mark lost in a
       // database crash sends its rows again (at least once, as after a relay crash; the inbox
@@ -351,6 +356,10 @@ export class OutboxRelay {
   }
 
   private pause(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
