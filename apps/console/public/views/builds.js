@@ -12,10 +12,14 @@ export function BuildsView() {
       ...IN_FLIGHT.map((s) => builder(`/v1/builds?state=${s}&limit=50`)),
       builder('/v1/builds?limit=10'),
     ]);
-    const inFlight = pages.slice(0, -1).flatMap((p) => p.items);
-    const recent = pages.at(-1).items.filter((b) => !IN_FLIGHT.includes(b.state));
-    const detailed = await Promise.all([...inFlight, ...recent].map((b) => builder(`/v1/builds/${b.id}`)));
-    return { inFlight: detailed.slice(0, inFlight.length), recent: detailed.slice(inFlight.length) };
+    // A build that moves on between these requests is listed twice (queued and running, or
+    // running and finished): each is shown once, where its own, later answer puts it.
+    const ids = [...new Set(pages.flatMap((p) => p.items.map((b) => b.id)))];
+    const detailed = await Promise.all(ids.map((id) => builder(`/v1/builds/${id}`)));
+    return {
+      inFlight: detailed.filter((b) => IN_FLIGHT.includes(b.state)),
+      recent: detailed.filter((b) => !IN_FLIGHT.includes(b.state)).slice(0, 10),
+    };
   }, [], 2000);
   return html`<section>
     <h2>Builds in flight</h2>
