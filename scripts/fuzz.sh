@@ -55,13 +55,8 @@ if ! venv_ok; then
   sha256sum "$FUZZ_REQS" | cut -c1-64 >"$FUZZ_VENV/.stamp"
 fi
 
-# A free port below Linux's ephemeral range (32768+), so that no outgoing connection made
-# between choosing it and the service binding it can take it (see libs/testing/src/ports.ts).
-free_port() {
-  "$NODE" -e 'const net=require("net");(function t(n){const p=20000+Math.floor(Math.random()*12000);
-    const s=net.createServer();s.once("error",()=>n>0?t(n-1):process.exit(1));
-    s.listen(p,"127.0.0.1",()=>{console.log(p);s.close()})})(50)'
-}
+# A free port below Linux's ephemeral range (scripts/lib/free-ports.mjs says why).
+free_port() { "$NODE" "$REPO_ROOT/scripts/lib/free-ports.mjs" 1; }
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -226,7 +226,7 @@ fi
 "$NODE" "$HERE/keys.mjs" "$BENCH_FAMILIES" "$BENCH_KEYS" "$WORK" >/dev/null
 
 # --- 3. the catalog -------------------------------------------------------------------------
-mapfile -t ports < <("$NODE" "$HERE/free-ports.mjs" 4)
+mapfile -t ports < <("$NODE" "$ROOT/scripts/lib/free-ports.mjs" 4)
 ((${#ports[@]} == 4)) || die "could not find free ports"
 HTTP_PORT=${ports[0]} GRPC_PORT=${ports[1]} NGINX_PORT=${ports[2]} BARE_PORT=${ports[3]}
 NODE_FLAGS=()
